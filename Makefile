@@ -1,0 +1,46 @@
+# Two commands do everything on a fresh machine:
+#   make run    the full walkthrough on MNIST (both models, 2,000 steps each)
+#   make test   the test suite, notebooks included, on a tiny MNIST slice
+# Both create .venv/ first (pinned versions; see pyproject.toml and requirements-lock.txt).
+
+SHELL := /bin/bash
+# The first of Python 3.11, 3.10, 3.9 on PATH: TensorFlow 2.15 has wheels for no others.
+PYTHON ?= $(shell for p in python3.11 python3.10 python3.9 python3; do \
+             if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3,9) <= sys.version_info[:2] <= (3,11))' 2>/dev/null; then echo $$p; break; fi; done)
+VENV ?= .venv
+BIN := $(VENV)/bin
+RUN_STAMP := $(shell date -u +%Y%m%d-%H%M%S)
+RUN_DIR ?= runs/$(RUN_STAMP)
+
+.PHONY: run test venv notebook clean-venv
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements-lock.txt
+	@if [ -z "$(PYTHON)" ]; then echo "error: need Python 3.9, 3.10 or 3.11 on PATH (TensorFlow 2.15 has no wheels for others); set PYTHON=/path/to/python3.11" >&2; exit 2; fi
+	@$(PYTHON) -c 'import sys; v=sys.version_info[:2]; ok=(3,9)<=v<=(3,11); ok or print("error: %s is Python %d.%d; tutorial17 needs 3.9, 3.10 or 3.11" % (sys.executable, *v), file=sys.stderr); sys.exit(0 if ok else 2)'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	@# The lock file pins every package as tested on Python 3.11; other versions use pyproject's pins.
+	if $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then \
+	  $(BIN)/python -m pip install --quiet -c requirements-lock.txt -e ".[dev]"; \
+	else \
+	  $(BIN)/python -m pip install --quiet -e ".[dev]"; \
+	fi
+	$(BIN)/python -m pip check
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+run: venv
+	mkdir -p $(RUN_DIR)
+	$(BIN)/python -m tutorial17 walkthrough --steps 2000 --model-root $(RUN_DIR) \
+	  --json $(RUN_DIR)/results.json --plots $(RUN_DIR)/plots
+
+test: venv
+	$(BIN)/python -m pytest -q
+
+notebook: venv
+	cd notebooks && ../$(BIN)/jupyter lab
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,25 @@
+"""Shared fixtures: a tiny but real slice of MNIST, written once per test session."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest  # noqa: E402
+
+from tutorial17 import data  # noqa: E402
+
+# 5,300 training records: the 5,000 of the validation split plus 300 to train on.
+TINY_TRAIN_RECORDS = 5300
+TINY_TEST_RECORDS = 300
+
+
+@pytest.fixture(scope="session")
+def tiny_data_dir(tmp_path_factory):
+    """A directory holding the first records of the four real MNIST files."""
+    return data.write_subset(tmp_path_factory.mktemp("mnist-tiny"),
+                             TINY_TRAIN_RECORDS, TINY_TEST_RECORDS)
+
+
+@pytest.fixture(scope="session")
+def tiny_data(tiny_data_dir):
+    return data.read_data_sets(tiny_data_dir)

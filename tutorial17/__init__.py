@@ -1,0 +1,36 @@
+"""tutorial17: TensorFlow Tutorial #17 (the Estimator API) as a tested package.
+
+Importing it keeps TensorFlow quiet (see :mod:`tutorial17.verbosity`); set
+``TUTORIAL17_VERBOSE=1`` for TensorFlow's full logging.
+"""
+
+import sys
+
+SUPPORTED_PYTHONS = ((3, 9), (3, 10), (3, 11))
+if sys.version_info[:2] not in SUPPORTED_PYTHONS:
+    raise ImportError(
+        f"tutorial17 needs Python 3.9, 3.10 or 3.11 (TensorFlow 2.15, the last release with "
+        f"tf.estimator, has no wheels for others); this is Python {sys.version.split()[0]}")
+
+from . import verbosity as _verbosity  # noqa: E402
+
+_verbosity.set_cpp_log_level_default()  # must happen before TensorFlow is imported
+_verbosity.import_tensorflow_quietly()
+
+from .data import (  # noqa: E402
+    img_shape, img_size, img_size_flat, num_channels, num_classes, read_data_sets)
+from .errors import (  # noqa: E402
+    CheckpointMismatchError, DataError, InputError, Tutorial17Error)
+from .smoke import SMOKE_DATA_ARGS, SMOKE_STEPS, smoke_mode  # noqa: E402
+from .verbosity import quiet, verbose  # noqa: E402
+
+__version__ = "0.1.0"
+
+if not _verbosity.wants_verbose():
+    quiet()
+
+__all__ = [
+    "read_data_sets", "img_size", "img_size_flat", "img_shape", "num_channels", "num_classes",
+    "Tutorial17Error", "DataError", "InputError", "CheckpointMismatchError",
+    "quiet", "verbose", "smoke_mode", "SMOKE_DATA_ARGS", "SMOKE_STEPS", "__version__",
+]

@@ -1,0 +1,184 @@
+"""Command line: ``python -m tutorial17 {walkthrough,train,evaluate,predict,info}``.
+
+Bad arguments and missing files give one line on stderr and exit status 2.
+"""
+
+import argparse
+import json
+import platform
+import sys
+from pathlib import Path
+
+from .errors import Tutorial17Error
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Tutorial17Error):
+    """A command-line argument is wrong."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, not a usage block."""
+
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value} must be positive")
+    return value
+
+
+def build_parser():
+    parser = _Parser(prog="python -m tutorial17",
+                     description="TensorFlow Tutorial #17 (Estimator API) on MNIST.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    def add_common(p, model_dir_required):
+        p.add_argument("--model", choices=("dnn", "cnn"), required=True,
+                       help="dnn: canned DNNClassifier; cnn: custom CNN model_fn")
+        p.add_argument("--model-dir", type=Path, required=model_dir_required,
+                       help="model (checkpoint) directory")
+        p.add_argument("--data-dir", type=Path, help="directory of the four MNIST .gz files")
+
+    w = sub.add_parser("walkthrough", help="train, evaluate and predict with both models")
+    w.add_argument("--steps", type=_positive_int, default=2000, help="training steps per model")
+    w.add_argument("--model-root", type=Path, default=Path("."),
+                   help="where checkpoints_tutorial17-1/ and -2/ go (default: .)")
+    w.add_argument("--data-dir", type=Path, help="directory of the four MNIST .gz files")
+    w.add_argument("--json", type=Path, help="write the results to this JSON file")
+    w.add_argument("--plots", type=Path, help="save the 3x3 figures as PNG in this directory")
+    w.add_argument("--no-progress", action="store_true", help="no progress line")
+
+    t = sub.add_parser("train", help="train one model, continuing from its checkpoint")
+    add_common(t, model_dir_required=True)
+    t.add_argument("--steps", type=_positive_int, required=True, help="steps to train")
+    t.add_argument("--no-progress", action="store_true", help="no progress line")
+
+    e = sub.add_parser("evaluate", help="test-set accuracy of a trained model")
+    add_common(e, model_dir_required=True)
+
+    p = sub.add_parser("predict", help="predicted classes of the first test images")
+    add_common(p, model_dir_required=True)
+    p.add_argument("--count", type=_positive_int, default=9, help="how many test images")
+
+    sub.add_parser("info", help="versions, devices and the data directory in use")
+    return parser
+
+
+def _check_data_dir(path):
+    if path is not None and not path.is_dir():
+        raise UsageError(f"--data-dir {path}: no such directory")
+
+
+def _check_trained(model_dir):
+    import tensorflow.compat.v1 as tf
+
+    if not model_dir.is_dir():
+        raise UsageError(f"--model-dir {model_dir}: no such directory")
+    if tf.train.latest_checkpoint(str(model_dir)) is None:
+        raise UsageError(f"--model-dir {model_dir}: no checkpoint there; run 'train' first")
+
+
+def cmd_walkthrough(args):
+    from .walkthrough import run_walkthrough
+
+    _check_data_dir(args.data_dir)
+    if args.json is not None and not args.json.parent.is_dir():
+        raise UsageError(f"--json {args.json}: directory {args.json.parent} does not exist")
+    results = run_walkthrough(steps=args.steps, model_root=args.model_root,
+                              data_dir=args.data_dir, plots_dir=args.plots,
+                              progress=not args.no_progress)
+    if args.json is not None:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"Results written to {args.json}")
+
+
+def cmd_train(args):
+    from . import inputs, models, workflow
+    from .data import read_data_sets
+
+    _check_data_dir(args.data_dir)
+    if args.model_dir.exists() and not args.model_dir.is_dir():
+        raise UsageError(f"--model-dir {args.model_dir}: exists and is not a directory")
+    data = read_data_sets(args.data_dir)
+    estimator = models.make_estimator(args.model, model_dir=args.model_dir)
+    train_fn = inputs.make_train_input_fn(data.train.images, data.train.cls)
+    step = workflow.train(estimator, train_fn, steps=args.steps,
+                          progress=not args.no_progress, desc=args.model)
+    print(f"Trained {args.steps} steps; global step {step}; checkpoint in {args.model_dir}")
+
+
+def cmd_evaluate(args):
+    from . import inputs, models, workflow
+    from .data import read_data_sets
+    from .walkthrough import format_accuracy
+
+    _check_data_dir(args.data_dir)
+    _check_trained(args.model_dir)
+    data = read_data_sets(args.data_dir)
+    estimator = models.make_estimator(args.model, model_dir=args.model_dir)
+    metrics = workflow.evaluate(estimator, inputs.make_test_input_fn(data.test.images,
+                                                                      data.test.cls))
+    print(format_accuracy(metrics["accuracy"]))
+    print(f"Loss: {metrics['loss']:.4f}; global step {metrics['global_step']}")
+
+
+def cmd_predict(args):
+    from . import inputs, models, workflow
+    from .data import read_data_sets
+
+    _check_data_dir(args.data_dir)
+    _check_trained(args.model_dir)
+    data = read_data_sets(args.data_dir)
+    if args.count > data.test.num_examples:
+        raise UsageError(f"--count {args.count}: the test set has only "
+                         f"{data.test.num_examples} images")
+    images = data.test.images[:args.count]
+    estimator = models.make_estimator(args.model, model_dir=args.model_dir)
+    predicted = workflow.predict_classes(estimator, inputs.make_predict_input_fn(images))
+    print(f"Predicted classes: {' '.join(str(c) for c in predicted)}")
+    print(f"True classes:      {' '.join(str(c) for c in data.test.cls[:args.count])}")
+
+
+def cmd_info(args):
+    import numpy as np
+    import tensorflow as tf_root
+
+    from .data import default_data_dir
+
+    build = tf_root.sysconfig.get_build_info()
+    devices = [f"{d.device_type}:{d.name}" for d in tf_root.config.list_physical_devices()]
+    print(f"Python:      {platform.python_version()} ({sys.executable})")
+    print(f"TensorFlow:  {tf_root.__version__}")
+    print(f"numpy:       {np.__version__}")
+    print(f"Devices:     {', '.join(devices) or 'none'}")
+    print(f"Built with CUDA: {build.get('cuda_version', 'no (CPU-only build)')}"
+          f", cuDNN: {build.get('cudnn_version', 'no')}")
+    print(f"Data dir:    {default_data_dir()}")
+
+
+COMMANDS = {"walkthrough": cmd_walkthrough, "train": cmd_train, "evaluate": cmd_evaluate,
+            "predict": cmd_predict, "info": cmd_info}
+
+
+def main(argv=None):
+    """Run the command line; return the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        COMMANDS[args.command](args)
+    except Tutorial17Error as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0

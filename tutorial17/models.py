@@ -1,0 +1,111 @@
+"""The walkthrough's two models: the canned DNNClassifier (step 5) and the custom CNN (step 6)."""
+
+import os
+from pathlib import Path
+
+import tensorflow.compat.v1 as tf
+
+from .data import img_shape, img_size, num_channels, num_classes
+from .errors import InputError
+
+DNN_MODEL_DIR = "checkpoints_tutorial17-1"
+CNN_MODEL_DIR = "checkpoints_tutorial17-2"
+MODEL_ROOT_ENV = "TUTORIAL17_MODEL_ROOT"
+
+DNN_HIDDEN_UNITS = (512, 256, 128)
+CNN_LEARNING_RATE = 1e-4
+DEFAULT_SEED = 17
+"""Graph-level random seed put in every RunConfig, so runs repeat."""
+
+
+def default_model_root():
+    """Where model directories go when none is given: ``$TUTORIAL17_MODEL_ROOT`` or the
+    current directory (as in the original, which used relative paths)."""
+    return Path(os.environ.get(MODEL_ROOT_ENV, "."))
+
+
+def default_model_dir(model, root=None):
+    """``<root>/checkpoints_tutorial17-1`` for ``"dnn"``, ``-2`` for ``"cnn"``."""
+    name = {"dnn": DNN_MODEL_DIR, "cnn": CNN_MODEL_DIR}[model]
+    return Path(root if root is not None else default_model_root()) / name
+
+
+def make_run_config(model_dir, seed=DEFAULT_SEED, **kwargs):
+    """A RunConfig with a fixed random seed; extra keyword arguments go to RunConfig."""
+    return tf.estimator.RunConfig(model_dir=str(model_dir), tf_random_seed=seed, **kwargs)
+
+
+def feature_columns():
+    """The only feature: the 28x28 image under the key ``"x"``."""
+    return [tf.feature_column.numeric_column("x", shape=img_shape)]
+
+
+def make_dnn_classifier(model_dir=None, hidden_units=DNN_HIDDEN_UNITS, seed=DEFAULT_SEED,
+                        config=None, **kwargs):
+    """The TF1 (v1) canned ``DNNClassifier``: ReLU layers of 512, 256, 128 units, 10 classes.
+
+    Its loss is summed over the batch and its optimizer is Adagrad (lr 0.05), as
+    in the original. Extra keyword arguments go to ``DNNClassifier``.
+    """
+    model_dir = model_dir if model_dir is not None else default_model_dir("dnn")
+    return tf.estimator.DNNClassifier(
+        feature_columns=feature_columns(),
+        hidden_units=list(hidden_units),
+        activation_fn=tf.nn.relu,
+        n_classes=num_classes,
+        config=config if config is not None else make_run_config(model_dir, seed),
+        **kwargs)
+
+
+def cnn_model_fn(features, labels, mode, params):
+    """The custom CNN: two 5x5 conv layers (16, 36 filters) with 2x2 max-pooling,
+    a 128-unit dense layer and 10 logits. PREDICT returns the class ids only;
+    TRAIN and EVAL minimise the mean sparse softmax cross-entropy with Adam."""
+    x = features["x"]
+    net = tf.reshape(x, [-1, img_size, img_size, num_channels])
+
+    net = tf.layers.conv2d(inputs=net, name="layer_conv1", padding="same",
+                           filters=16, kernel_size=5, activation=tf.nn.relu)
+    net = tf.layers.max_pooling2d(inputs=net, pool_size=2, strides=2)
+    net = tf.layers.conv2d(inputs=net, name="layer_conv2", padding="same",
+                           filters=36, kernel_size=5, activation=tf.nn.relu)
+    net = tf.layers.max_pooling2d(inputs=net, pool_size=2, strides=2)
+
+    net = tf.layers.flatten(net)  # tf.contrib.layers.flatten in the TF 1.4 original
+    net = tf.layers.dense(inputs=net, name="layer_fc1", units=128, activation=tf.nn.relu)
+    logits = tf.layers.dense(inputs=net, name="layer_fc2", units=num_classes)
+
+    y_pred = tf.nn.softmax(logits=logits)
+    y_pred_cls = tf.argmax(y_pred, axis=1)
+
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode=mode, predictions=y_pred_cls)
+
+    cross_entropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    loss = tf.reduce_mean(cross_entropy)
+    optimizer = tf.train.AdamOptimizer(learning_rate=params["learning_rate"])
+    train_op = optimizer.minimize(loss=loss, global_step=tf.train.get_global_step())
+    metrics = {"accuracy": tf.metrics.accuracy(labels, y_pred_cls)}
+    return tf.estimator.EstimatorSpec(mode=mode, loss=loss, train_op=train_op,
+                                      eval_metric_ops=metrics)
+
+
+def make_cnn_estimator(model_dir=None, learning_rate=CNN_LEARNING_RATE, model_fn=cnn_model_fn,
+                       seed=DEFAULT_SEED, config=None, params=None):
+    """A ``tf.estimator.Estimator`` around ``model_fn`` (default :func:`cnn_model_fn`).
+
+    ``params`` defaults to ``{"learning_rate": learning_rate}``.
+    """
+    model_dir = model_dir if model_dir is not None else default_model_dir("cnn")
+    return tf.estimator.Estimator(
+        model_fn=model_fn,
+        params=params if params is not None else {"learning_rate": learning_rate},
+        config=config if config is not None else make_run_config(model_dir, seed))
+
+
+def make_estimator(model, model_dir=None, **kwargs):
+    """``make_dnn_classifier`` for ``"dnn"``, ``make_cnn_estimator`` for ``"cnn"``."""
+    factories = {"dnn": make_dnn_classifier, "cnn": make_cnn_estimator}
+    if model not in factories:
+        raise InputError(f"unknown model {model!r}, expected one of {sorted(factories)}")
+    return factories[model](model_dir=model_dir, **kwargs)

@@ -1,0 +1,93 @@
+"""Quiet by default: TensorFlow's INFO lines, deprecation notices and C++ log noise.
+
+Importing the package sets ``TF_CPP_MIN_LOG_LEVEL=2`` (unless already set or
+``TUTORIAL17_VERBOSE=1``) before TensorFlow loads, which hides the C++ INFO and
+WARNING lines while C++ errors still show. :func:`quiet` then turns down the
+Python side. Level 3 hides C++ errors too: offer it only when asked.
+"""
+
+import logging
+import os
+import re
+import sys
+import tempfile
+import warnings
+
+VERBOSE_ENV = "TUTORIAL17_VERBOSE"
+CPP_LOG_LEVEL_ENV = "TF_CPP_MIN_LOG_LEVEL"
+DEFAULT_CPP_LOG_LEVEL = "2"
+
+
+def wants_verbose():
+    """True when ``TUTORIAL17_VERBOSE`` asks for TensorFlow's full logging."""
+    return os.environ.get(VERBOSE_ENV, "") not in ("", "0")
+
+
+def set_cpp_log_level_default():
+    """Set the C++ log level before TensorFlow is imported, respecting the user's choice."""
+    if not wants_verbose():
+        os.environ.setdefault(CPP_LOG_LEVEL_ENV, DEFAULT_CPP_LOG_LEVEL)
+
+
+# Printed by every import of the CUDA build of TensorFlow 2.15, GPU or not, at
+# "error" level; they are harmless.
+SPURIOUS_IMPORT_LINES = re.compile(
+    r"Unable to register (cuDNN|cuFFT|cuBLAS) factory: Attempting to register factory")
+
+
+def import_tensorflow_quietly():
+    """Import TensorFlow, dropping only the known-spurious C++ lines it prints to stderr.
+
+    Every other line TensorFlow prints while loading (a real error, say) is
+    passed on. Does nothing special when TensorFlow is already loaded or the
+    user asked for verbose output.
+    """
+    if "tensorflow" in sys.modules or wants_verbose():
+        import tensorflow  # noqa: F401
+        return
+    try:
+        sys.stderr.flush()
+        saved_fd = os.dup(2)
+    except (OSError, ValueError):  # no real stderr (some embedded interpreters)
+        import tensorflow  # noqa: F401
+        return
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        finally:
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
+            captured.seek(0)
+            kept = [line for line in captured.read().decode(errors="replace").splitlines(True)
+                    if not SPURIOUS_IMPORT_LINES.search(line)]
+            if kept:
+                sys.stderr.write("".join(kept))
+                sys.stderr.flush()
+
+
+def quiet(cpp_errors_too=False):
+    """Silence TensorFlow's INFO lines, deprecation warnings and Keras legacy-layer warnings.
+
+    Real errors still raise and still print. ``cpp_errors_too=True`` also sets
+    ``TF_CPP_MIN_LOG_LEVEL=3`` (hides C++ errors: use with care); the C++ level
+    only takes effect if set before TensorFlow is first imported.
+    """
+    if cpp_errors_too:
+        os.environ[CPP_LOG_LEVEL_ENV] = "3"
+    import tensorflow.compat.v1 as tf
+
+    tf.logging.set_verbosity(tf.logging.ERROR)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    # tf.layers in 2.15 are Keras 2 legacy layers, and warn about it on every call.
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"keras(\.|$)")
+    warnings.filterwarnings("ignore", message=r".*tf\.layers.*", category=UserWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"tensorflow")
+
+
+def verbose():
+    """Undo :func:`quiet` on the Python side: TensorFlow logs INFO lines again."""
+    import tensorflow.compat.v1 as tf
+
+    tf.logging.set_verbosity(tf.logging.INFO)
+    logging.getLogger("tensorflow").setLevel(logging.INFO)

@@ -1,0 +1,48 @@
+"""Train, evaluate and predict with one progress line and plain numpy results."""
+
+import numpy as np
+
+from .progress import ProgressHook
+
+
+def train(estimator, input_fn, steps, progress=True, desc=None, hooks=()):
+    """Train ``steps`` more steps (continuing from any checkpoint) and return the global step.
+
+    ``progress`` shows one tqdm line (step, loss, steps/s) on stderr; pass a
+    file-like object to send it elsewhere, or False for none.
+    """
+    hooks = list(hooks)
+    if progress:
+        file = None if progress is True else progress
+        hooks.append(ProgressHook(num_steps=steps, file=file, desc=desc or _model_name(estimator)))
+    estimator.train(input_fn=input_fn, steps=steps, hooks=hooks)
+    return int(estimator.get_variable_value("global_step"))
+
+
+def evaluate(estimator, input_fn):
+    """Evaluate and return the metrics as plain Python numbers."""
+    result = estimator.evaluate(input_fn=input_fn)
+    return {k: (int(v) if k == "global_step" else float(v)) for k, v in result.items()}
+
+
+def prediction_to_class(prediction):
+    """One prediction of either model as a Python int.
+
+    The canned classifier yields a dict whose ``classes`` is an array holding
+    one byte string (e.g. ``[b'7']``); the custom CNN yields the class id itself.
+    """
+    if isinstance(prediction, dict):
+        if "class_ids" in prediction:
+            return int(np.squeeze(prediction["class_ids"]))
+        return int(np.squeeze(prediction["classes"]).astype(int))
+    return int(np.squeeze(prediction))
+
+
+def predict_classes(estimator, input_fn):
+    """Predicted class numbers for every example of ``input_fn``, as an int64 array."""
+    return np.array([prediction_to_class(p) for p in estimator.predict(input_fn=input_fn)],
+                    dtype=np.int64)
+
+
+def _model_name(estimator):
+    return "dnn" if type(estimator).__name__.startswith("DNN") else "cnn"
