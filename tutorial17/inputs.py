@@ -33,3 +33,64 @@ def make_predict_input_fn(images, batch_size=BATCH_SIZE, num_epochs=1, shuffle=F
     x = check_images(images)
     return tf.estimator.inputs.numpy_input_fn(
         x={"x": x}, y=None, batch_size=batch_size, num_epochs=num_epochs, shuffle=shuffle)
+
+
+# --- The recommended input for training outside the faithful walkthrough. ---
+#
+# numpy_input_fn feeds every batch from a Python thread through a queue; on a
+# 2-core machine that thread competes with the training step itself. The
+# functions below copy the arrays once per session into a TensorFlow variable
+# and only move indices through tf.data, so a step's input is a gather of 128
+# rows. The arrays are NOT graph constants: the variable's initial value comes
+# from a py-function, so graph.pbtxt, the .meta files and the events file stay
+# small. The variable is local (never checkpointed) and lives as long as the graph.
+
+STAGED_IMAGES = "staged_images"
+STAGED_CLASSES = "staged_classes"
+
+
+def _staged_variable(array, name):
+    """A local, untrainable variable holding ``array``, filled at session start."""
+    value = tf.numpy_function(lambda: array, [], tf.as_dtype(array.dtype), stateful=False,
+                              name=f"{name}_value")
+    value.set_shape(array.shape)
+    return tf.Variable(value, trainable=False, collections=[tf.GraphKeys.LOCAL_VARIABLES],
+                       name=name, use_resource=True)
+
+
+def make_fast_train_input_fn(images, cls, batch_size=BATCH_SIZE, num_epochs=None, shuffle=True,
+                             seed=None):
+    """Training input like :func:`make_train_input_fn`, several times cheaper per step.
+
+    Each epoch visits every example once, in a fresh random order when
+    ``shuffle`` (reproducible: the op seed comes from the RunConfig's graph seed,
+    or pass ``seed``); ``num_epochs=None`` repeats forever. Batches run across
+    epoch boundaries; with a finite ``num_epochs`` only the last batch can be short.
+    Features are ``{"x": float32 (batch, 784)}``, labels int64 ``(batch,)``, as before.
+    """
+    x = check_images(images)
+    y = check_classes(cls, len(x))
+    return _staged_input_fn(x, y, batch_size, num_epochs, shuffle, seed)
+
+
+def make_fast_test_input_fn(images, cls, batch_size=BATCH_SIZE):
+    """Evaluation input like :func:`make_test_input_fn` (one pass, in order), staged in a variable."""
+    x = check_images(images)
+    y = check_classes(cls, len(x))
+    return _staged_input_fn(x, y, batch_size, num_epochs=1, shuffle=False, seed=None)
+
+
+def _staged_input_fn(x, y, batch_size, num_epochs, shuffle, seed):
+    count = len(x)
+
+    def input_fn():
+        images = _staged_variable(x, STAGED_IMAGES)
+        classes = _staged_variable(y, STAGED_CLASSES)
+        indices = tf.data.Dataset.range(count)
+        if shuffle:
+            indices = indices.shuffle(count, seed=seed, reshuffle_each_iteration=True)
+        indices = indices.repeat(num_epochs).batch(batch_size).prefetch(1)
+        batch = tf.data.make_one_shot_iterator(indices).get_next()
+        return {"x": tf.gather(images, batch)}, tf.gather(classes, batch)
+
+    return input_fn
