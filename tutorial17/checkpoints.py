@@ -101,7 +101,7 @@ def compare(model_vars, ckpt_vars):
 
 
 def _shape(shape):
-    return "(" + ", ".join(str(d) for d in shape) + ")"
+    return str(tuple(shape))  # (16,) as numpy prints it
 
 
 def _some(names):
