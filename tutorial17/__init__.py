@@ -21,6 +21,7 @@ from .data import (  # noqa: E402
     img_shape, img_size, img_size_flat, num_channels, num_classes, read_data_sets)
 from .errors import (  # noqa: E402
     CheckpointMismatchError, DataError, InputError, Tutorial17Error)
+from .predictor import Predictor  # noqa: E402
 from .smoke import SMOKE_DATA_ARGS, SMOKE_STEPS, smoke_mode  # noqa: E402
 from .verbosity import quiet, verbose  # noqa: E402
 
@@ -33,4 +34,5 @@ __all__ = [
     "read_data_sets", "img_size", "img_size_flat", "img_shape", "num_channels", "num_classes",
     "Tutorial17Error", "DataError", "InputError", "CheckpointMismatchError",
     "quiet", "verbose", "smoke_mode", "SMOKE_DATA_ARGS", "SMOKE_STEPS", "__version__",
+    "Predictor",
 ]
