@@ -7,10 +7,13 @@ Importing it keeps TensorFlow quiet (see :mod:`tutorial17.verbosity`); set
 import sys
 
 SUPPORTED_PYTHONS = ((3, 9), (3, 10), (3, 11))
-if sys.version_info[:2] not in SUPPORTED_PYTHONS:
+# Python 3.7 runs the original stack, TensorFlow 1.15 (environment-tf1.yml; docs/tf1.md).
+TF1_PYTHONS = ((3, 7),)
+if sys.version_info[:2] not in SUPPORTED_PYTHONS + TF1_PYTHONS:
     raise ImportError(
         f"tutorial17 needs Python 3.9, 3.10 or 3.11 (TensorFlow 2.15, the last release with "
-        f"tf.estimator, has no wheels for others); this is Python {sys.version.split()[0]}")
+        f"tf.estimator, has no wheels for others), or 3.7 for TensorFlow 1.15; "
+        f"this is Python {sys.version.split()[0]}")
 
 from . import verbosity as _verbosity  # noqa: E402
 

@@ -151,18 +151,17 @@ def cmd_predict(args):
 
 def cmd_info(args):
     import numpy as np
-    import tensorflow as tf_root
 
+    from . import tfcompat  # TF 1.15 and 2.15 report builds and devices differently
     from .data import default_data_dir
 
-    build = tf_root.sysconfig.get_build_info()
-    devices = [f"{d.device_type}:{d.name}" for d in tf_root.config.list_physical_devices()]
+    cuda, cudnn = tfcompat.cuda_versions()
+    devices = tfcompat.physical_devices()
     print(f"Python:      {platform.python_version()} ({sys.executable})")
-    print(f"TensorFlow:  {tf_root.__version__}")
+    print(f"TensorFlow:  {tfcompat.TF_VERSION}")
     print(f"numpy:       {np.__version__}")
     print(f"Devices:     {', '.join(devices) or 'none'}")
-    print(f"Built with CUDA: {build.get('cuda_version', 'no (CPU-only build)')}"
-          f", cuDNN: {build.get('cudnn_version', 'no')}")
+    print(f"Built with CUDA: {cuda}, cuDNN: {cudnn}")
     print(f"Data dir:    {default_data_dir()}")
 
 
