@@ -74,7 +74,10 @@ def test_package_parses_as_python_37():
     if sys.version_info < (3, 8):
         pytest.skip("running on Python 3.7 itself: importing the package already checked it")
     for label, where, source in tf1_api.project_sources():
-        tree = ast.parse(source, feature_version=(3, 7))
+        try:
+            tree = ast.parse(source, feature_version=(3, 7))
+        except SyntaxError as error:
+            pytest.fail(f"{where(error.lineno or 0)}: not Python 3.7 syntax: {error.msg}")
         future = any(isinstance(n, ast.ImportFrom) and n.module == "__future__"
                      and any(a.name == "annotations" for a in n.names) for n in tree.body)
         if future:
