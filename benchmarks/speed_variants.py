@@ -6,6 +6,13 @@
 (c) ``EstimatorRun`` with ``inputs.make_fast_train_input_fn``: the package's recommended path.
 (d) ``KerasRun``: the same layers in ``tf.keras`` ``model.fit`` on the numpy arrays.
 
+Two more split the gap between (a) and (c) into its causes (the profile):
+
+(a+input) ``BareLoop`` fed by ``make_fast_train_input_fn`` instead of staged batches:
+    what the input function itself costs per step.
+(c lean) ``EstimatorRun`` with summaries, step-rate logging and the progress line off:
+    what ``Estimator.train``'s own per-step machinery costs, beyond those hooks.
+
 Every variant trains in segments of ``steps`` steps and returns one time stamp per
 step (wall clock, process CPU time), so warm-up can be cut off afterwards.
 """
@@ -23,6 +30,7 @@ from tutorial17.data import img_shape, num_channels, num_classes
 
 BATCH_SIZE = inputs.BATCH_SIZE
 VARIANTS = ("a", "b", "c", "d")
+PROFILE_VARIANTS = ("a_input", "c_lean")
 
 
 def stamp():
@@ -66,9 +74,10 @@ class BareLoop:
 
     One shuffled epoch of batches sits in a variable; step ``i`` trains on batch
     ``i mod n``. No hooks, no summaries, no checkpoints, no input pipeline.
+    With ``input_fn`` (the profile's "a_input"), batches come from it instead.
     """
 
-    def __init__(self, model, images, cls, seed=models.DEFAULT_SEED):
+    def __init__(self, model, images, cls, seed=models.DEFAULT_SEED, input_fn=None):
         self._model_dir = tempfile.mkdtemp(prefix="tutorial17-bench-a-")
         order = np.random.default_rng(seed).permutation(len(images))
         num_batches = len(images) // BATCH_SIZE
@@ -84,9 +93,12 @@ class BareLoop:
             x_var = tf.Variable(x_in, trainable=False, collections=[], use_resource=True)
             y_var = tf.Variable(y_in, trainable=False, collections=[], use_resource=True)
             index = tf.floormod(step, num_batches)
+            features, labels = {"x": tf.gather(x_var, index)}, tf.gather(y_var, index)
+            if input_fn is not None:
+                features, labels = input_fn()
             estimator = models.make_estimator(model, model_dir=self._model_dir)
-            spec = estimator.model_fn({"x": tf.gather(x_var, index)}, tf.gather(y_var, index),
-                                      tf.estimator.ModeKeys.TRAIN, estimator.config)
+            spec = estimator.model_fn(features, labels, tf.estimator.ModeKeys.TRAIN,
+                                      estimator.config)
             self.train_op = spec.train_op
             self.session = tf.Session(config=session_config(estimator))
             self.session.run([x_var.initializer, y_var.initializer],
@@ -107,13 +119,20 @@ class BareLoop:
 
 
 class EstimatorRun:
-    """(b) or (c): ``workflow.train`` (progress line included) with one input function."""
+    """(b) or (c): ``workflow.train`` (progress line included) with one input function.
 
-    def __init__(self, model, images, cls, fast, model_dir):
-        self.estimator = models.make_estimator(model, model_dir=model_dir)
+    ``lean`` (the profile's "c lean"): no summaries, no step-rate logging, no progress line.
+    """
+
+    def __init__(self, model, images, cls, fast, model_dir, lean=False):
+        config = None
+        if lean:
+            config = models.make_run_config(model_dir, save_summary_steps=None,
+                                            log_step_count_steps=None)
+        self.estimator = models.make_estimator(model, model_dir=model_dir, config=config)
         factory = inputs.make_fast_train_input_fn if fast else inputs.make_train_input_fn
         self.input_fn = factory(images, cls)
-        self._progress = open(os.devnull, "w")
+        self._progress = False if lean else open(os.devnull, "w")
 
     def train(self, steps):
         stamps = [stamp()]
@@ -122,7 +141,8 @@ class EstimatorRun:
         return stamps
 
     def close(self):
-        self._progress.close()
+        if self._progress:
+            self._progress.close()
 
 
 def keras_network(model):

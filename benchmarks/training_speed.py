@@ -1,6 +1,7 @@
 """Training speed of the walkthrough's two networks against the compute limit and Keras.
 
-    python benchmarks/training_speed.py                # writes docs/benchmarks.md (about 15 min)
+    make benchmarks                                    # = the next line, under flock; ~10 min
+    python benchmarks/training_speed.py                # writes docs/benchmarks.md
     python benchmarks/training_speed.py --quick        # a short check run, written to runs/
     python benchmarks/training_speed.py --device gpu   # the same on a machine with a GPU
 
@@ -8,14 +9,16 @@ For each network (DNN, CNN) it measures, at batch 128:
 
 * steady training speed of (a) the bare graph loop on pre-staged batches, (b) the
   Estimator with ``numpy_input_fn``, (c) the Estimator with the package's recommended
-  ``make_fast_train_input_fn`` and (d) the same network in Keras ``model.fit``. All four
-  run in one process, interleaved in rounds (a, b, c, d; then b, c, d, a; ...), each
-  segment's first steps dropped as warm-up; the figures are medians over the rounds and
-  each ratio is the median of the per-round ratios to (a), so slow drifts in the machine's
-  load hit numerator and denominator alike;
-* one 2,000-step run of each variant in a fresh process, as a user would run it: time
-  including start-up, test accuracy, evaluation time on the 10,000 test images, peak
-  resident memory, model directory size, and (c) prediction latency for 9 images.
+  ``make_fast_train_input_fn`` and (d) the same network in Keras ``model.fit``, plus two
+  profile variants that split the gap between (a) and (c) into its causes. All run in one
+  process (Keras in a companion process), interleaved in rounds (a, b, c, d, ...; then
+  b, c, d, ..., a; ...), each segment's first steps dropped as warm-up; the figures are
+  medians over the rounds and each ratio is the median of the per-round ratios to (a),
+  so slow drifts in the machine's load hit numerator and denominator alike;
+* one run of (b), (c) and (d) each in a fresh process, as a user would run it (2,000 steps;
+  the CNN's (b) and (d) fewer, to keep the run short): time including start-up, test
+  accuracy, evaluation time on the 10,000 test images, peak resident memory, model
+  directory size, and for (c) the prediction latency of ``benchmarks/predict_latency.py``.
 
 The report goes to ``--output`` (Markdown). The last line printed is
 ``ratio_vs_limit dnn=<x> cnn=<y>``: the steps/s ratio of (c) to (a).
@@ -44,18 +47,31 @@ QUICK_OUTPUT = REPO / "runs" / "benchmarks-quick.md"
 MODELS = ("dnn", "cnn")
 MODEL_TITLES = {"dnn": "DNN (canned DNNClassifier 512-256-128)", "cnn": "CNN (custom model_fn)"}
 
-# Full run: rounds of interleaved segments, then one 2,000-step run per variant.
-ROUNDS = 5
-SEGMENT_STEPS = {"dnn": 600, "cnn": 150}
-WARMUP_STEPS = 50
+# Full run: rounds of interleaved segments, then one fresh run per (network, variant).
+ROUNDS = 3
+SEGMENT_STEPS = {"dnn": 400, "cnn": 80}
+WARMUP_STEPS = {"dnn": 40, "cnn": 20}
 RUN_STEPS = 2000
-RUN_WARMUP_STEPS = 100
+# Fresh runs: (c) always RUN_STEPS; the CNN's slow (b) and (d) only this many.
+RUN_STEPS_CNN_OTHERS = 300
+FRESH_RUN_VARIANTS = ("b", "c", "d")
+RUN_WARMUP_STEPS = 50
 EVAL_REPEATS = 3
-ESTIMATOR_PREDICT_REPEATS = 5
-PREDICTOR_REPEATS = 20
-NUM_PREDICT_IMAGES = 9
-QUICK = {"rounds": 2, "segment_steps": {"dnn": 120, "cnn": 40}, "warmup": 20,
-         "run_steps": 150, "run_warmup": 30}
+PREDICT_CALLS = {"estimator_calls": 20, "predictor_calls": 200}  # predict_latency's defaults
+QUICK = {"rounds": 2, "segment_steps": {"dnn": 120, "cnn": 30}, "warmup": {"dnn": 20, "cnn": 10},
+         "run_steps": {"dnn": 150, "cnn": 40}, "run_steps_others": {"dnn": 150, "cnn": 40},
+         "run_warmup": 10, "fresh_variants": FRESH_RUN_VARIANTS, "eval_repeats": 1,
+         "predict_calls": {"estimator_calls": 2, "predictor_calls": 20}}
+# --smoke: checks that every code path runs (a test uses it), on any data, in a minute.
+SMOKE = {"rounds": 1, "segment_steps": {"dnn": 4, "cnn": 3}, "warmup": {"dnn": 2, "cnn": 2},
+         "run_steps": {"dnn": 6, "cnn": 6}, "run_steps_others": {"dnn": 6, "cnn": 6},
+         "run_warmup": 2, "fresh_variants": ("c",), "eval_repeats": 1,
+         "predict_calls": {"estimator_calls": 1, "predictor_calls": 2}}
+FULL = {"rounds": ROUNDS, "segment_steps": SEGMENT_STEPS, "warmup": WARMUP_STEPS,
+        "run_steps": {"dnn": RUN_STEPS, "cnn": RUN_STEPS},
+        "run_steps_others": {"dnn": RUN_STEPS, "cnn": RUN_STEPS_CNN_OTHERS},
+        "run_warmup": RUN_WARMUP_STEPS, "fresh_variants": FRESH_RUN_VARIANTS,
+        "eval_repeats": EVAL_REPEATS, "predict_calls": PREDICT_CALLS}
 LOAD_SAMPLE_SECONDS = 5
 GPU_CACHE_MAXSIZE = str(4 * 1024 ** 3)  # bytes; the driver's default keeps far less
 
@@ -64,6 +80,8 @@ VARIANT_TITLES = {
     "b": "(b) Estimator + `numpy_input_fn` (the original)",
     "c": "(c) Estimator + `make_fast_train_input_fn` (recommended)",
     "d": "(d) Keras `model.fit` on the numpy arrays",
+    "a_input": "profile: (a) fed by `make_fast_train_input_fn`",
+    "c_lean": "profile: (c) without summaries, step logging, progress line",
 }
 KERAS_MATCH = {  # what speed_variants.keras_compile sets up
     "dnn": ("Adagrad(learning_rate=0.05, initial_accumulator_value=0.1), as the v1 "
@@ -98,29 +116,36 @@ def _worker(spec):
         out["rounds"] = _speed_rounds(sv, model, images, cls, spec)
     else:
         out.update(_one_run(sv, np, model, spec["variant"], data, spec))
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    out.setdefault("peak_rss_mb", _peak_rss_mb())
     out["devices"] = [_device_name(tf2, d) for d in gpus] or ["CPU"]
     return out
 
 
 def _speed_rounds(sv, model, images, cls, spec):
     """Interleaved segments of every variant; per round, each variant's steady figures."""
+    from tutorial17 import inputs
+
     root = tempfile.mkdtemp(prefix="tutorial17-bench-")
     runners = {"d": KerasProxy(spec),  # Keras first: its process must start from a clean state
                "a": sv.BareLoop(model, images, cls),
                "b": sv.EstimatorRun(model, images, cls, fast=False, model_dir=f"{root}/b"),
-               "c": sv.EstimatorRun(model, images, cls, fast=True, model_dir=f"{root}/c")}
+               "c": sv.EstimatorRun(model, images, cls, fast=True, model_dir=f"{root}/c"),
+               "a_input": sv.BareLoop(model, images, cls,
+                                      input_fn=inputs.make_fast_train_input_fn(images, cls)),
+               "c_lean": sv.EstimatorRun(model, images, cls, fast=True,
+                                         model_dir=f"{root}/c_lean", lean=True)}
+    names = sv.VARIANTS + sv.PROFILE_VARIANTS
     steps, warmup = spec["segment_steps"], spec["warmup"]
     rounds = []
     try:
         for r in range(spec["rounds"]):
-            order = sv.VARIANTS[r % 4:] + sv.VARIANTS[:r % 4]
+            order = names[r % len(names):] + names[:r % len(names)]
             result = {}
             for v in order:
                 result[v] = sv.steady(runners[v].train(warmup + steps), warmup)
             rounds.append(result)
             print(f"  {model} round {r + 1}/{spec['rounds']}: " + ", ".join(
-                f"{v} {result[v]['steps_per_s']:.1f}/s" for v in sv.VARIANTS), file=sys.stderr)
+                f"{v} {result[v]['steps_per_s']:.1f}/s" for v in names), file=sys.stderr)
     finally:
         for runner in runners.values():
             runner.close()
@@ -179,21 +204,17 @@ def _one_run(sv, np, model, variant, data, spec):
     from tutorial17 import inputs, workflow
 
     images, cls = data.train.images, data.train.cls
-    steps, warmup = spec["run_steps"], spec["run_warmup"]
-    out = {}
+    steps, warmup, repeats = spec["run_steps"], spec["run_warmup"], spec["eval_repeats"]
+    out = {"steps": steps, "test_images": len(data.test.images)}
     start = time.perf_counter()
-    if variant == "a":
-        runner = sv.BareLoop(model, images, cls)
-        stamps = runner.train(steps)
-        out["total_s"] = time.perf_counter() - start
-        runner.close()
-    elif variant == "d":
+    if variant == "d":
         runner = sv.KerasRun(model, images, cls)
         stamps = runner.train(steps)
         out["total_s"] = time.perf_counter() - start
         out["accuracy"] = runner.accuracy(data.test.images, data.test.cls)
         out["eval_s"] = _median_seconds(
-            lambda: runner.accuracy(data.test.images, data.test.cls), EVAL_REPEATS)
+            lambda: runner.accuracy(data.test.images, data.test.cls), repeats)
+        out["peak_rss_mb"] = _peak_rss_mb()
     else:
         fast = variant == "c"
         model_dir = tempfile.mkdtemp(prefix=f"tutorial17-bench-{variant}-")
@@ -204,45 +225,40 @@ def _one_run(sv, np, model, variant, data, spec):
             runner.close()
             out["model_dir_mb"] = _tree_bytes(model_dir) / 1e6
             out["largest_files"] = _largest_files(model_dir)
-            test_factory = inputs.make_fast_test_input_fn if fast else inputs.make_test_input_fn
-            test_fn = test_factory(data.test.images, data.test.cls)
-            metrics = {}
-
-            def evaluate():
-                metrics.update(workflow.evaluate(runner.estimator, test_fn))
-
-            out["eval_s"] = _median_seconds(evaluate, EVAL_REPEATS)
-            out["accuracy"] = metrics["accuracy"]
+            # Evaluation with the package's numpy_input_fn and, for (c), the staged input too.
+            test_fns = {"numpy": inputs.make_test_input_fn(data.test.images, data.test.cls)}
             if fast:
-                out["predict"] = _prediction_latency(runner.estimator, data.test.images, inputs,
-                                                     workflow)
+                test_fns["staged"] = inputs.make_fast_test_input_fn(data.test.images,
+                                                                    data.test.cls)
+            out["eval"] = {}
+            for name, test_fn in test_fns.items():
+                metrics = {}
+
+                def evaluate():
+                    metrics.update(workflow.evaluate(runner.estimator, test_fn))
+
+                out["eval"][name] = {"seconds": _median_seconds(evaluate, repeats),
+                                     "accuracy": metrics["accuracy"]}
+            out["eval_s"] = out["eval"]["numpy"]["seconds"]
+            out["accuracy"] = out["eval"]["numpy"]["accuracy"]
+            out["peak_rss_mb"] = _peak_rss_mb()  # before the latency benchmark adds its own
+            if fast:
+                out["predict"] = _prediction_latency(model, model_dir, data, spec)
         finally:
             _remove_tree(model_dir)
     out["steady"] = sv.steady(stamps, warmup)
     return out
 
 
-def _prediction_latency(estimator, test_images, inputs, workflow):
-    """Median seconds to predict 9 images: Estimator.predict, and the Predictor if present."""
-    import tutorial17
+def _prediction_latency(model, model_dir, data, spec):
+    """``benchmarks/predict_latency.py`` on the checkpoint just trained."""
+    import predict_latency
 
-    first = test_images[:NUM_PREDICT_IMAGES]
-    predict_fn = inputs.make_predict_input_fn(first)
-    result = {"estimator_s": _median_seconds(
-        lambda: workflow.predict_classes(estimator, predict_fn), ESTIMATOR_PREDICT_REPEATS)}
-    predictor_class = getattr(tutorial17, "Predictor", None)
-    if predictor_class is None:
-        result["predictor"] = "pending: tutorial17.Predictor does not exist in this checkout"
-        return result
-    try:
-        predictor = predictor_class(estimator)
-        predictor.predict(first)  # builds the graph and restores the checkpoint once
-        result["predictor_s"] = _median_seconds(lambda: predictor.predict(first),
-                                                PREDICTOR_REPEATS)
-        getattr(predictor, "close", lambda: None)()
-    except Exception as e:  # report it: the Predictor's API may differ from what this expects
-        result["predictor"] = f"failed: {type(e).__name__}: {e}".splitlines()[0]
-    return result
+    return predict_latency.bench_model(model, model_dir, data, **spec["predict_calls"])
+
+
+def _peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _median_seconds(fn, repeats):
@@ -371,10 +387,18 @@ def worker_env(device):
     return env
 
 
+def run_plan(settings, models):
+    """The fresh runs to make: ``[(model, variant, steps)]``."""
+    plan = []
+    for model in models:
+        for variant in settings["fresh_variants"]:
+            key = "run_steps" if variant == "c" else "run_steps_others"
+            plan.append((model, variant, settings[key][model]))
+    return plan
+
+
 def measure(args):
-    settings = QUICK if args.quick else {
-        "rounds": args.rounds, "segment_steps": SEGMENT_STEPS, "warmup": WARMUP_STEPS,
-        "run_steps": RUN_STEPS, "run_warmup": RUN_WARMUP_STEPS}
+    settings = SMOKE if args.smoke else QUICK if args.quick else dict(FULL, rounds=args.rounds)
     env = worker_env(args.device)
     base = {"device": args.device, "data_dir": str(args.data_dir) if args.data_dir else None}
     results = {"speed": {}, "runs": {}}
@@ -384,14 +408,14 @@ def measure(args):
             print(f"{model}: interleaved speed rounds", file=sys.stderr)
             results["speed"][model] = run_worker(dict(
                 base, task="speed", model=model, rounds=settings["rounds"],
-                segment_steps=settings["segment_steps"][model], warmup=settings["warmup"]), env)
-            for variant in "abcd":
-                print(f"{model}: {settings['run_steps']}-step run of ({variant})",
-                      file=sys.stderr)
-                results["runs"][f"{model}-{variant}"] = run_worker(dict(
-                    base, task="run", model=model, variant=variant,
-                    run_steps=settings["run_steps"],
-                    run_warmup=settings["run_warmup"]), env)
+                segment_steps=settings["segment_steps"][model],
+                warmup=settings["warmup"][model]), env)
+        for model, variant, steps in run_plan(settings, args.models):
+            print(f"{model}: {steps}-step run of ({variant})", file=sys.stderr)
+            results["runs"][f"{model}-{variant}"] = run_worker(dict(
+                base, task="run", model=model, variant=variant, run_steps=steps,
+                run_warmup=settings["run_warmup"], eval_repeats=settings["eval_repeats"],
+                predict_calls=settings["predict_calls"]), env)
     results["settings"] = settings
     results["load"] = load.samples
     results["seconds"] = time.time() - started
@@ -400,13 +424,24 @@ def measure(args):
 
 # ---------------------------------------------------------------- report
 
+ALL_VARIANTS = ("a", "b", "c", "d", "a_input", "c_lean")
+# The profile: the gap between (a) and (c) as extra milliseconds per step, cause by cause.
+PROFILE_STEPS = (
+    ("a_input", "a", "the input function (`make_fast_train_input_fn` instead of staged batches)"),
+    ("c_lean", "a_input", "`Estimator.train`'s own per-step work (MonitoredSession, NaN check, "
+                          "step counter, stop hook)"),
+    ("c", "c_lean", "summaries every 100 steps, step-rate logging, the progress line"),
+    ("c", "a", "total: (c) over (a)"),
+)
+
+
 def summarise(results):
-    """Per model and variant: median steps/s, range, CPU ms/step, and ratios to (a)."""
+    """Per model and variant: median steps/s, range, CPU ms/step, ratios to (a), profile."""
     summary = {}
     for model, speed in results["speed"].items():
         rounds = speed["rounds"]
         rows = {}
-        for v in "abcd":
+        for v in ALL_VARIANTS:
             rates = [r[v]["steps_per_s"] for r in rounds]
             cpu = [r[v]["cpu_ms_per_step"] for r in rounds]
             rows[v] = {
@@ -416,6 +451,16 @@ def summarise(results):
                                            for r in rounds),
                 "cpu_ratio": statistics.median(r["a"]["cpu_ms_per_step"] / r[v]["cpu_ms_per_step"]
                                                for r in rounds)}
+        profile = []
+        for upper, lower, cause in PROFILE_STEPS:
+            wall = statistics.median(1000.0 / r[upper]["steps_per_s"]
+                                     - 1000.0 / r[lower]["steps_per_s"] for r in rounds)
+            cpu = statistics.median(r[upper]["cpu_ms_per_step"] - r[lower]["cpu_ms_per_step"]
+                                    for r in rounds)
+            profile.append({"from": lower, "to": upper, "cause": cause, "wall_ms": wall,
+                            "cpu_ms": cpu})
+        rows["profile"] = profile
+        rows["a_ms"] = statistics.median(1000.0 / r["a"]["steps_per_s"] for r in rounds)
         summary[model] = rows
     return summary
 
@@ -424,17 +469,19 @@ def render(results, summary, machine, command, date):
     s = results["settings"]
     load = results["load"]
     cores = machine["cores"]
+    first_run = next(iter(results["runs"].values()), None) or next(iter(results["speed"].values()))
     lines = [
         "# Training speed: the Estimator against the compute limit and against Keras",
         "",
         f"Written by `{command}` on {date}; every figure below comes from that one run "
-        f"({results['seconds'] / 60:.0f} min). Rerun it to refresh this page.",
+        f"({results['seconds'] / 60:.1f} min). Rerun it to refresh this page "
+        "(`make benchmarks` runs it under `flock /work/measure.lock` if that file exists).",
         "",
         "## Machine",
         "",
         f"- CPU: {machine['cpu']}, {cores} cores usable, {machine['memory']} RAM; "
         f"{machine['os']}",
-        f"- Device used: {', '.join(results['runs'][next(iter(results['runs']))]['devices'])}",
+        f"- Device used: {', '.join(first_run['devices'])}",
         f"- Python {machine['python']}, " + ", ".join(
             f"{k} {v}" for k, v in machine["versions"].items()),
         f"- 1-minute load average during the run: median {statistics.median(load):.1f}, "
@@ -452,11 +499,23 @@ def render(results, summary, machine, command, date):
             "",
         ]
     lines += _speed_section(summary, s)
+    lines += _profile_section(summary)
     lines += _runs_section(results, s)
     lines += _notes_section(results, summary)
+    lines += GPU_SECTION.splitlines()
     lines += ["", "Script output's last line (for checking by script):", "", "```",
               ratio_line(summary), "```", ""]
     return "\n".join(lines)
+
+
+def _table(summary, variants, cell):
+    lines = []
+    for v in variants:
+        cells = []
+        for model in MODELS:
+            cells += cell(summary[model][v]) if model in summary else ["—", "—"]
+        lines.append(f"| {VARIANT_TITLES[v]} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _speed_section(summary, s):
@@ -465,23 +524,16 @@ def _speed_section(summary, s):
         "",
         f"Steady-state steps per second: {s['rounds']} interleaved rounds per network, each "
         f"segment {s['segment_steps']['dnn']} (DNN) or {s['segment_steps']['cnn']} (CNN) "
-        f"steps after {s['warmup']} warm-up steps that are not counted (graph building, "
-        "session start, checkpoint restore and the first slow steps). Median over rounds "
-        "[min–max]; the ratio is the median of the per-round ratios to (a).",
+        f"steps after {s['warmup']['dnn']} (DNN) or {s['warmup']['cnn']} (CNN) warm-up "
+        "steps that are not counted (graph building, session start, checkpoint restore and "
+        "the first slow steps). Median over rounds [min–max]; the ratio is the median of the "
+        "per-round ratios to (a).",
         "",
         "| variant | DNN steps/s | DNN vs (a) | CNN steps/s | CNN vs (a) |",
         "|---|---:|---:|---:|---:|",
     ]
-    for v in "abcd":
-        cells = []
-        for model in MODELS:
-            if model not in summary:
-                cells += ["—", "—"]
-                continue
-            row = summary[model][v]
-            cells += [f"{row['rate']:.1f} [{row['min']:.0f}–{row['max']:.0f}]",
-                      f"{row['ratio']:.2f}×"]
-        lines.append(f"| {VARIANT_TITLES[v]} | " + " | ".join(cells) + " |")
+    lines += _table(summary, ALL_VARIANTS, lambda row: [
+        f"{row['rate']:.1f} [{row['min']:.0f}–{row['max']:.0f}]", f"{row['ratio']:.2f}×"])
     lines += [
         "",
         "CPU time per step (the whole process, all threads; median over rounds) and its "
@@ -490,32 +542,57 @@ def _speed_section(summary, s):
         "| variant | DNN CPU ms/step | DNN vs (a) | CNN CPU ms/step | CNN vs (a) |",
         "|---|---:|---:|---:|---:|",
     ]
-    for v in "abcd":
-        cells = []
-        for model in MODELS:
-            if model not in summary:
-                cells += ["—", "—"]
-                continue
-            row = summary[model][v]
-            cells += [f"{row['cpu_ms']:.2f}", f"{row['cpu_ratio']:.2f}×"]
-        lines.append(f"| {VARIANT_TITLES[v]} | " + " | ".join(cells) + " |")
+    lines += _table(summary, ALL_VARIANTS, lambda row: [
+        f"{row['cpu_ms']:.2f}", f"{row['cpu_ratio']:.2f}×"])
     return lines + [""]
 
 
-def _runs_section(results, s):
+def _profile_section(summary):
     lines = [
-        f"## One {s['run_steps']:,}-step run of each, as a user runs it",
+        "## Profile: where (c) loses time against (a)",
         "",
-        "Each in a fresh process: the time includes building the graph or model, starting "
-        f"the session and the first steps; steady steps/s leaves out the first "
-        f"{s['run_warmup']} steps. Evaluation: all 10,000 test images (median of "
-        f"{EVAL_REPEATS}; for the Estimator this includes building the graph and restoring "
-        "the checkpoint, as `evaluate` does every call). Peak memory: the process's peak "
-        "resident set; in brackets, what it held after importing TensorFlow and loading MNIST.",
+        "Extra milliseconds per step, from one variant to the next (median over rounds of the "
+        "per-round differences; wall clock, and process CPU time in brackets). The goal "
+        "(c) ≥ 0.95 × (a) allows at most 5 % of (a)'s step time: "
+        + ", ".join(f"{summary[m]['a_ms'] * 0.05 / 0.95:.2f} ms for the {m.upper()}"
+                    for m in MODELS if m in summary) + ".",
         "",
-        "| network | variant | time (s) | steady steps/s | test accuracy | evaluation (s) "
-        "| peak memory (MB) | model dir (MB) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| cause | DNN extra ms/step | CNN extra ms/step |",
+        "|---|---:|---:|",
+    ]
+    for i, (_, _, cause) in enumerate(PROFILE_STEPS):
+        cells = []
+        for model in MODELS:
+            if model not in summary:
+                cells.append("—")
+                continue
+            p = summary[model]["profile"][i]
+            cells.append(f"{p['wall_ms']:+.2f} ({p['cpu_ms']:+.2f})")
+        lines.append(f"| {cause} | " + " | ".join(cells) + " |")
+    lines += ["", "(a) itself: " + ", ".join(
+        f"{summary[m]['a_ms']:.2f} ms/step for the {m.upper()}" for m in MODELS if m in summary)
+        + ".", ""]
+    return lines
+
+
+def _runs_section(results, s):
+    num_test = next((r["test_images"] for r in results["runs"].values()), 0)
+    lines = [
+        "## One run of each in a fresh process, as a user runs it",
+        "",
+        "Time includes building the graph or model, starting the session and the first steps "
+        "(and, for the Estimator, writing checkpoints at the start and end); steady steps/s "
+        f"leaves out the first {s['run_warmup']} steps. Evaluation: all {num_test:,} test images "
+        f"(median "
+        f"of {s['eval_repeats']}; for the Estimator this includes building the graph and "
+        "restoring the checkpoint, as every `evaluate` call does), with the package's "
+        "`make_test_input_fn` (`numpy_input_fn`). Peak memory: the process's peak resident "
+        "set after training and evaluation; in brackets, what it held after importing "
+        "TensorFlow and loading MNIST. Model directory: its size after the run.",
+        "",
+        "| network | variant | steps | time (s) | steady steps/s | test accuracy | "
+        "evaluation (s) | peak memory (MB) | model dir (MB) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key, run in results["runs"].items():
         model, v = key.split("-")
@@ -523,30 +600,40 @@ def _runs_section(results, s):
         ev = f"{run['eval_s']:.2f}" if "eval_s" in run else "—"
         mdir = f"{run['model_dir_mb']:.1f}" if "model_dir_mb" in run else "—"
         lines.append(
-            f"| {model.upper()} | ({v}) | {run['total_s']:.1f} | "
+            f"| {model.upper()} | ({v}) | {run['steps']:,} | {run['total_s']:.1f} | "
             f"{run['steady']['steps_per_s']:.1f} | {acc} | {ev} | "
             f"{run['peak_rss_mb']:.0f} ({run['rss_after_load_mb']:.0f}) | {mdir} |")
+    staged = [(k, r["eval"]) for k, r in results["runs"].items() if "staged" in r.get("eval", {})]
+    if staged:
+        lines += ["", "Evaluation of the (c) checkpoints with `make_fast_test_input_fn` "
+                  "(staged in a variable) instead:", ""]
+        for key, ev in staged:
+            lines.append(f"- {key.split('-')[0].upper()}: {ev['staged']['seconds']:.2f} s "
+                         f"(accuracy {ev['staged']['accuracy']:.2%}) against "
+                         f"{ev['numpy']['seconds']:.2f} s with `numpy_input_fn`.")
     lines += ["", "Largest files in the model directories after the run:", ""]
     for key, run in results["runs"].items():
         if "largest_files" in run:
             files = ", ".join(f"`{name}` {mb:.1f} MB" for name, mb in run["largest_files"])
             lines.append(f"- {key.upper()}: {files}")
-    lines += ["", "## Prediction latency, 9 images", ""]
+    lines += ["", "## Prediction latency, 9 images", "",
+              "From `benchmarks/predict_latency.py` (its `bench_model`) on each (c) run's "
+              "checkpoint: `Estimator.predict` as the original made the estimator, the same with "
+              "the package's checkpoint check, and `tutorial17.Predictor.predict`, calls "
+              "interleaved; medians.", "",
+              "| network | Estimator.predict (ms) | with check (ms) | Predictor.predict (ms) "
+              "| ratio | Predictor set-up (ms) | calls |",
+              "|---|---:|---:|---:|---:|---:|---:|"]
     for model in MODELS:
         run = results["runs"].get(f"{model}-c")
         if not run or "predict" not in run:
             continue
         p = run["predict"]
-        text = (f"- {model.upper()}: `Estimator.predict` {p['estimator_s'] * 1000:.0f} ms "
-                f"(median of {ESTIMATOR_PREDICT_REPEATS}; it rebuilds the graph and restores "
-                "the checkpoint on every call); ")
-        if "predictor_s" in p:
-            text += (f"`tutorial17.Predictor.predict` {p['predictor_s'] * 1000:.2f} ms "
-                     f"(median of {PREDICTOR_REPEATS}), "
-                     f"{p['estimator_s'] / p['predictor_s']:.0f}× faster.")
-        else:
-            text += f"`tutorial17.Predictor`: {p['predictor']}."
-        lines.append(text)
+        lines.append(
+            f"| {model.upper()} | {p['estimator_median_s'] * 1e3:.0f} | "
+            f"{p['checked_estimator_median_s'] * 1e3:.0f} | {p['predictor_median_s'] * 1e3:.2f} "
+            f"| {p['ratio']:.0f}× | {p['predictor_setup_s'] * 1e3:.0f} | "
+            f"{p['estimator_calls']} / {p['predictor_calls']} |")
     return lines + [""]
 
 
@@ -583,11 +670,49 @@ def _notes_section(results, summary):
         "step: the NaN check on the loss, step counting, the loss logged every 100 steps, "
         "summaries every 100 steps (the canned DNN's include histograms of every layer) and "
         "the progress line. Checkpoints are written when a `train` call starts and ends, "
-        "outside the timed steps of the speed table, inside the time of the 2,000-step runs.",
+        "outside the timed steps of the speed table, inside the time of the fresh runs.",
         "",
-        "GPU machines: `--device gpu`; see [gpu.md](gpu.md) for what to expect.",
+        "The profile variants: **(a) fed by `make_fast_train_input_fn`** is (a)'s loop with the "
+        "recommended input function in place of the staged batches; **(c) without summaries, "
+        "step logging, progress line** is (c) with `RunConfig(save_summary_steps=None, "
+        "log_step_count_steps=None)` and `progress=False`.",
+        "",
     ]
     return lines
+
+
+GPU_SECTION = """\
+## On a GPU
+
+`python benchmarks/training_speed.py --device gpu` runs the same measurements with the GPU
+visible (the default, `--device cpu`, hides any GPU so CPU figures stay comparable); it stops
+with an error if TensorFlow sees no GPU. It needs `pip install -e '.[gpu]'`
+(`tensorflow[and-cuda]==2.15.1`: CUDA 12.2 and cuDNN 8.9 wheels). Check what TensorFlow sees
+with `python -m tutorial17 info`, `tf.config.list_physical_devices('GPU')` and
+`tf.sysconfig.get_build_info()`. No GPU figures are on this page: the machine above has none.
+
+What to expect on recent GPUs:
+
+- TensorFlow 2.15's wheels carry compiled kernels for compute capabilities sm_50 to sm_80
+  plus PTX for compute_80. Ampere (A100, RTX 30xx) runs the compiled kernels.
+- Newer GPUs, e.g. Ada (sm_89) and Hopper (H100, sm_90), get no compiled kernels from the
+  wheel: on first start the CUDA driver JIT-compiles the PTX, which can take many minutes
+  without output and looks like a hang. The driver caches the result in `CUDA_CACHE_PATH`
+  (default `~/.nv/ComputeCache`) up to `CUDA_CACHE_MAXSIZE` bytes; the default size is too
+  small for TensorFlow's kernels, so entries get evicted and the JIT runs again next time.
+  Set both, with the cache on a persistent disk, to pay it once:
+
+      export CUDA_CACHE_PATH=$HOME/.cache/nv-compute-cache
+      export CUDA_CACHE_MAXSIZE=4294967296   # 4 GiB
+
+  The benchmark sets `CUDA_CACHE_MAXSIZE` to 4 GiB for its worker processes unless it is
+  set already; in containers and on CI runners keep `CUDA_CACHE_PATH` on a volume that
+  outlives the job. Warm-up steps are left out of the speed figures, but the fresh runs'
+  times include start-up: run once to fill the cache before quoting them.
+- These networks are small: at batch 128 a GPU step is short, so per-step overhead (the
+  Estimator's hooks, kernel launches, copying each batch to the device) weighs more than on
+  a CPU, and the ratios to (a) will be lower there.
+"""
 
 
 def ratio_line(summary):
@@ -610,6 +735,9 @@ def parse_args(argv=None):
     p.add_argument("--data-dir", type=Path, help="MNIST directory (default: the package's)")
     p.add_argument("--quick", action="store_true",
                    help="a short check run: few steps, 2 rounds, report under runs/")
+    p.add_argument("--smoke", action="store_true",
+                   help="a few steps of everything, to check the script works (tests use it "
+                   "with a tiny --data-dir); report under runs/")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--keras-server", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -620,7 +748,7 @@ def parse_args(argv=None):
     if args.rounds < 1:
         p.error("--rounds must be at least 1")
     if args.output is None:
-        args.output = QUICK_OUTPUT if args.quick else DEFAULT_OUTPUT
+        args.output = QUICK_OUTPUT if (args.quick or args.smoke) else DEFAULT_OUTPUT
     return args
 
 
