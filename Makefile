@@ -73,3 +73,12 @@ $(VENV_TF1)/.installed: requirements-tf1.txt
 
 test-tf1: venv-tf1
 	PYTHONPATH=$(CURDIR) $(VENV_TF1)/bin/python -m pytest -q
+
+# Training-speed benchmark: writes docs/benchmarks.md (about 10 min on 2 cores).
+# MEASURE_LOCK=<file> runs it under `flock <file>`, so no other timed run overlaps it;
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--device gpu".
+MEASURE_LOCK ?=
+BENCH_ARGS ?=
+.PHONY: benchmarks
+benchmarks: venv
+	$(if $(MEASURE_LOCK),flock $(MEASURE_LOCK)) $(BIN)/python benchmarks/training_speed.py $(BENCH_ARGS)

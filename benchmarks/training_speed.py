@@ -1,6 +1,6 @@
 """Training speed of the walkthrough's two networks against the compute limit and Keras.
 
-    make benchmarks                                    # = the next line, under flock; ~10 min
+    make benchmarks MEASURE_LOCK=<file>                # the next line under flock; ~10 min
     python benchmarks/training_speed.py                # writes docs/benchmarks.md
     python benchmarks/training_speed.py --quick        # a short check run, written to runs/
     python benchmarks/training_speed.py --device gpu   # the same on a machine with a GPU
@@ -164,7 +164,7 @@ class KerasProxy:
         self._proc = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--keras-server", json.dumps(spec)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self._read()  # "ready": model built and compiled
+        self._ready = False  # it starts while the other variants build their graphs
 
     def _read(self):
         for line in self._proc.stdout:
@@ -173,6 +173,9 @@ class KerasProxy:
         raise RuntimeError(f"the Keras process ended (exit {self._proc.wait()})")
 
     def train(self, steps):
+        if not self._ready:
+            self._read()  # "ready": model built and compiled
+            self._ready = True
         self._proc.stdin.write(f"{steps}\n")
         self._proc.stdin.flush()
         return self._read()
@@ -401,7 +404,8 @@ def measure(args):
     settings = SMOKE if args.smoke else QUICK if args.quick else dict(FULL, rounds=args.rounds)
     env = worker_env(args.device)
     base = {"device": args.device, "data_dir": str(args.data_dir) if args.data_dir else None}
-    results = {"speed": {}, "runs": {}}
+    results = {"speed": {}, "runs": {}, "uptime_start": os.getloadavg()}
+    print(f"load average at start: {_loads(results['uptime_start'])}", file=sys.stderr)
     started = time.time()
     with LoadMonitor() as load:
         for model in args.models:
@@ -419,10 +423,17 @@ def measure(args):
     results["settings"] = settings
     results["load"] = load.samples
     results["seconds"] = time.time() - started
+    results["uptime_end"] = os.getloadavg()
+    print(f"load average at end: {_loads(results['uptime_end'])}", file=sys.stderr)
     return results
 
 
 # ---------------------------------------------------------------- report
+
+def _loads(loads):
+    """``(1.5, 0.9, 2.3)`` -> ``'1.50, 0.90, 2.30'`` (1, 5 and 15 minutes, as uptime shows)."""
+    return ", ".join(f"{x:.2f}" for x in loads)
+
 
 ALL_VARIANTS = ("a", "b", "c", "d", "a_input", "c_lean")
 # The profile: the gap between (a) and (c) as extra milliseconds per step, cause by cause.
@@ -475,7 +486,8 @@ def render(results, summary, machine, command, date):
         "",
         f"Written by `{command}` on {date}; every figure below comes from that one run "
         f"({results['seconds'] / 60:.1f} min). Rerun it to refresh this page "
-        "(`make benchmarks` runs it under `flock /work/measure.lock` if that file exists).",
+        "(`make benchmarks MEASURE_LOCK=<file>` runs it under `flock <file>`, so that no "
+        "other timed run overlaps it).",
         "",
         "## Machine",
         "",
@@ -486,7 +498,8 @@ def render(results, summary, machine, command, date):
             f"{k} {v}" for k, v in machine["versions"].items()),
         f"- 1-minute load average during the run: median {statistics.median(load):.1f}, "
         f"min {min(load):.1f}, max {max(load):.1f} (this benchmark alone keeps about "
-        f"{min(cores, 2)} busy).",
+        f"{min(cores, 2)} busy); load averages (1, 5, 15 min) at the start "
+        f"{_loads(results['uptime_start'])}, at the end {_loads(results['uptime_end'])}.",
         "",
     ]
     if statistics.median(load) > cores + 0.75:
