@@ -135,7 +135,7 @@ def cmd_train(args):
     if args.save_every is not None:
         config = models.make_run_config(args.model_dir, save_checkpoints_steps=args.save_every)
     estimator = models.make_estimator(args.model, model_dir=args.model_dir, config=config)
-    train_fn = inputs.make_train_input_fn(data.train.images, data.train.cls)
+    train_fn = inputs.make_fast_train_input_fn(data.train.images, data.train.cls)
     step = workflow.train(estimator, train_fn, steps=args.steps,
                           progress=not args.no_progress, desc=args.model)
     print(f"Trained {args.steps} steps; global step {step}; checkpoint in {args.model_dir}")

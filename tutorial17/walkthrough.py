@@ -20,7 +20,8 @@ def format_accuracy(accuracy):
 def run_model(model, data, model_dir, steps=NUM_STEPS, progress=True, log=print):
     """Train, evaluate and predict with one model; return its results as a dict."""
     estimator = models.make_estimator(model, model_dir=model_dir)
-    train_fn = inputs.make_train_input_fn(data.train.images, data.train.cls)
+    # The staged input trains faster than the notebook's numpy_input_fn (docs/benchmarks.md).
+    train_fn = inputs.make_fast_train_input_fn(data.train.images, data.train.cls)
     test_fn = inputs.make_test_input_fn(data.test.images, data.test.cls)
     predict_fn = inputs.make_predict_input_fn(data.test.images[:NUM_PREDICT_IMAGES])
 
