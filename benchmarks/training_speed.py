@@ -48,7 +48,7 @@ MODELS = ("dnn", "cnn")
 MODEL_TITLES = {"dnn": "DNN (canned DNNClassifier 512-256-128)", "cnn": "CNN (custom model_fn)"}
 
 # Full run: rounds of interleaved segments, then one fresh run per (network, variant).
-ROUNDS = 3
+ROUNDS = 5
 SEGMENT_STEPS = {"dnn": 400, "cnn": 60}
 WARMUP_STEPS = {"dnn": 40, "cnn": 15}
 RUN_STEPS = 2000
@@ -462,7 +462,8 @@ def summarise(results):
                 "ratio": statistics.median(r[v]["steps_per_s"] / r["a"]["steps_per_s"]
                                            for r in rounds),
                 "cpu_ratio": statistics.median(r["a"]["cpu_ms_per_step"] / r[v]["cpu_ms_per_step"]
-                                               for r in rounds)}
+                                               for r in rounds),
+                "ratios": [r[v]["steps_per_s"] / r["a"]["steps_per_s"] for r in rounds]}
         profile = []
         for upper, lower, cause in PROFILE_STEPS:
             wall = statistics.median(1000.0 / r[upper]["steps_per_s"]
@@ -548,6 +549,10 @@ def _speed_section(summary, s):
     ]
     lines += _table(summary, ALL_VARIANTS, lambda row: [
         f"{row['rate']:.1f} [{row['min']:.0f}–{row['max']:.0f}]", f"{row['ratio']:.2f}×"])
+    lines += ["", "Per-round ratios of (c) to (a), in order: " + "; ".join(
+        f"{m.upper()} " + ", ".join(f"{x:.2f}" for x in summary[m]["c"]["ratios"])
+        for m in MODELS if m in summary) + ". Their spread shows how much the shared "
+        "machine's load moved between segments."]
     lines += [
         "",
         "CPU time per step (the whole process, all threads; median over rounds) and its "
