@@ -454,9 +454,9 @@ PROFILE_READING = (
     "Python and merges their fetches (loss for the NaN check and the progress line, global "
     "step for the step counter, stop and checkpoint hooks), and every 100th step also "
     "evaluates the summaries (the canned DNN's include histograms of every layer). That is "
-    "a fixed few tenths of a millisecond per step: beyond the 5 % budget of a 3–4 ms DNN "
-    "step, small against a CNN step, where the rounds' noise on this shared machine is as "
-    "large as the gap. Removing it would take fewer `Session.run` calls "
+    "a fixed cost per step, the size of the second and third rows: more than the 5 % budget "
+    "of a 3–4 ms DNN step, close to it for a CNN step, where the rounds' noise on this "
+    "shared machine is as large as the gap. Removing it would take fewer `Session.run` calls "
     "(several steps per call), which the v1 Estimator does not offer.")
 
 
