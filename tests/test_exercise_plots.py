@@ -46,3 +46,11 @@ def test_plot_accuracy_curves_one_line_per_model():
     ax = fig.axes[0]
     assert [line.get_label() for line in ax.get_lines()] == ["DNN", "CNN"]
     np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), [8, 97])
+
+
+def test_plot_accuracy_curves_ticks_are_the_measured_steps():
+    results = {"CNN": [{"step": s, "accuracy": a}
+                       for s, a in ((0, 0.1), (1000, 0.9), (2000, 0.95), (10000, 0.98))]}
+    ax = plots.plot_accuracy_curves(results).axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1,000", "2,000", "10,000"]
+    assert [t.get_text() for t in ax.texts] == ["10.00", "90.00", "95.00", "98.00"]

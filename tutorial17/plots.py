@@ -97,22 +97,43 @@ def plot_accuracy_curves(results_by_model, title="Test accuracy against training
     """Plot test accuracy against global step, one line per model.
 
     ``results_by_model`` maps a model's title to the list of ``{"step", "accuracy"}``
-    dicts that :func:`tutorial17.experiments.accuracy_at_steps` returns. The x
-    axis is symmetric-log so that step 0 and 10,000 both show. Returns the Figure.
+    dicts that :func:`tutorial17.experiments.accuracy_at_steps` returns. The left
+    panel shows every step on an axis that is linear up to the first positive step
+    and logarithmic beyond (so that step 0 and 10,000 both show); the right panel
+    zooms in on the trained steps, where the differences are small. Returns the Figure.
     """
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for name, results in results_by_model.items():
-        steps = [r["step"] for r in results]
-        accuracy = [100 * r["accuracy"] for r in results]
-        ax.plot(steps, accuracy, marker="o", label=name)
-        for s, a in zip(steps, accuracy):
-            ax.annotate(f"{a:.2f}", (s, a), textcoords="offset points", xytext=(0, 6),
-                        ha="center", fontsize=8)
-    ax.set_xscale("symlog", linthresh=1000)
-    ax.set_xlabel("Training steps (global step)")
-    ax.set_ylabel("Test accuracy (%)")
-    ax.set_ylim(0, 105)
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right")
-    ax.set_title(title)
+    fig, (ax_all, ax_zoom) = plt.subplots(1, 2, figsize=(11, 4))
+    all_steps = sorted({r["step"] for results in results_by_model.values() for r in results})
+    positive = [s for s in all_steps if s > 0]
+    best = {s: max(100 * r["accuracy"] for results in results_by_model.values()
+                   for r in results if r["step"] == s) for s in all_steps}
+    for ax, shown in ((ax_all, all_steps), (ax_zoom, positive)):
+        for index, (name, results) in enumerate(results_by_model.items()):
+            points = [(r["step"], 100 * r["accuracy"]) for r in results if r["step"] in shown]
+            if not points:
+                continue
+            steps, accuracy = zip(*points)
+            ax.plot(steps, accuracy, marker="o", color=f"C{index}", label=name)
+            for step, value in points:
+                # The best model's value goes above its point, the others' below.
+                above = value >= best[step]
+                ax.annotate(f"{value:.2f}", (step, value), textcoords="offset points",
+                            xytext=(0, 7) if above else (0, -13), ha="center", fontsize=8)
+        if positive:
+            ax.set_xscale("symlog" if ax is ax_all else "log",
+                          **({"linthresh": positive[0]} if ax is ax_all else {}))
+        ax.set_xticks(shown)
+        ax.set_xticklabels([f"{s:,}" for s in shown])
+        ax.minorticks_off()
+        ax.set_xlabel("Training steps (global step)")
+        ax.grid(True, alpha=0.3)
+    ax_all.set_ylim(0, 105)
+    ax_all.set_ylabel("Test accuracy (%)")
+    ax_all.legend(loc="lower right")
+    ax_all.set_title("All measured steps")
+    ax_zoom.set_title("Trained steps, zoomed in")
+    ax_zoom.margins(x=0.1, y=0.25)
+    if not positive:
+        ax_zoom.set_visible(False)
+    fig.suptitle(title)
     return fig
