@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(shell date -u +%Y%m%d-%H%M%S)
 RUN_DIR ?= runs/$(RUN_STAMP)
 
-.PHONY: run test venv notebook clean-venv
+.PHONY: run test venv notebook notebooks clean-venv
 
 venv: $(VENV)/.installed
 
@@ -41,6 +41,12 @@ test: venv
 
 notebook: venv
 	cd notebooks && ../$(BIN)/jupyter lab
+
+# Execute the notebooks in place, full data and 2,000 steps (the committed outputs),
+# training into a fresh model root so earlier checkpoints are neither reused nor touched.
+NOTEBOOK_MODEL_ROOT ?= runs/$(RUN_STAMP)-notebooks
+notebooks: venv
+	$(BIN)/python scripts/run_notebooks.py --model-root $(NOTEBOOK_MODEL_ROOT) $(NOTEBOOKS)
 
 clean-venv:
 	rm -rf $(VENV)
