@@ -107,3 +107,15 @@ def test_names_without_class_refused_for_labels(tiny_data, tmp_path):
                                                                         "00001.png"]
     with pytest.raises(InputError, match="without a class, e.g. '00000.png'"):
         image_files.make_image_files_input_fn(tmp_path, labels=True)
+
+
+def test_training_on_files_repeats(png_dir, tmp_path):
+    """Like the array input functions, the file input function seeds the run."""
+    kernels = []
+    for run in ("first", "second"):
+        estimator = models.make_cnn_estimator(model_dir=tmp_path / run)
+        fn = image_files.make_image_files_input_fn(png_dir, labels=True, batch_size=4,
+                                                   shuffle=True, num_epochs=None)
+        workflow.train(estimator, fn, 3, progress=False)
+        kernels.append(estimator.get_variable_value("layer_fc1/kernel"))
+    np.testing.assert_array_equal(kernels[0], kernels[1])

@@ -15,7 +15,7 @@ import tensorflow.compat.v1 as tf
 
 from .data import img_shape, img_size_flat, num_channels
 from .errors import InputError
-from .inputs import BATCH_SIZE
+from .inputs import BATCH_SIZE, _repeatable
 from .validation import check_classes, check_images
 
 FILE_PATTERN = "*.png"
@@ -140,4 +140,6 @@ def make_image_files_input_fn(directory, labels=False, batch_size=BATCH_SIZE,
             dataset = files.map(lambda p: {"x": _load_image(p)})
         return dataset.batch(int(batch_size)).prefetch(1)
 
-    return input_fn
+    # Seeds Python's random from the graph seed, as the array input functions do,
+    # so that a model trained on files starts from the same weights every run.
+    return _repeatable(input_fn)
