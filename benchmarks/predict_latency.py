@@ -97,6 +97,9 @@ def bench_model(model, model_dir, data, estimator_calls, predictor_calls):
         ("estimator", lambda: workflow.predict_classes(plain, predict_fn), 1),
         ("checked", lambda: workflow.predict_classes(checked, predict_fn), 1),
         ("predictor", lambda: predictor.predict(images), per_round),
+        # The floor: the same session and graph, no input check, no checkpoint test.
+        ("bare", lambda: predictor._session.run(predictor._classes, {predictor._x: images}),
+         per_round),
     ], rounds=estimator_calls)
     predictor.close()
     (est_median, est_classes), (checked_median, _), (pred_median, pred_classes) = (
@@ -109,6 +112,7 @@ def bench_model(model, model_dir, data, estimator_calls, predictor_calls):
             "estimator_calls": estimator_calls, "predictor_calls": predictor_calls,
             "estimator_median_s": est_median, "checked_estimator_median_s": checked_median,
             "predictor_setup_s": setup_seconds, "predictor_median_s": pred_median,
+            "bare_session_run_median_s": timings["bare"][0],
             "ratio": est_median / pred_median, "classes": [int(c) for c in pred_classes],
             "load_average_before": load_before, "load_average_after": load_average()}
 
@@ -123,12 +127,13 @@ def report(results, info):
     print(f"Machine: {info['cpu']}, {info['cores']} cores; Python {info['python']}, "
           f"TensorFlow {info['tensorflow']}")
     print(f"{'model':5} {'Estimator.predict':>18} {'(with check)':>13} {'Predictor.predict':>18} "
-          f"{'ratio':>7} {'Predictor setup':>16}")
+          f"{'ratio':>7} {'Predictor setup':>16} {'bare Session.run':>17}")
     for r in results:
         print(f"{r['model']:5} {r['estimator_median_s'] * 1e3:15.1f} ms "
               f"{r['checked_estimator_median_s'] * 1e3:10.1f} ms "
               f"{r['predictor_median_s'] * 1e3:15.2f} ms {r['ratio']:6.0f}x "
-              f"{r['predictor_setup_s'] * 1e3:13.0f} ms")
+              f"{r['predictor_setup_s'] * 1e3:13.0f} ms "
+              f"{r['bare_session_run_median_s'] * 1e3:14.2f} ms")
     print(f"Medians over {results[0]['estimator_calls']} Estimator.predict calls and "
           f"{results[0]['predictor_calls']} Predictor.predict calls of {NUM_IMAGES} images each; "
           f"load average {results[0]['load_average_before']} before, "
