@@ -307,7 +307,8 @@ class _Progress:
         if not status or status.get("step") is None:
             return
         step = int(status["step"])
-        if not self.samples or step != self.samples[-1][1]:
+        # Only steps as they happen: the final record comes after saving (and evaluating).
+        if not status.get("done") and (not self.samples or step != self.samples[-1][1]):
             self.samples.append((float(status["time"]), step))
         if not self.enabled:
             return
@@ -333,7 +334,8 @@ class _Progress:
             self.bar = None
 
     def steps_per_sec(self):
-        """Global steps per second between the first and the last report."""
+        """Global steps per second between the first and the last report while training
+        (NaN when training was too short to see two reports)."""
         if len(self.samples) < 2:
             return float("nan")
         (t0, s0), (t1, s1) = self.samples[0], self.samples[-1]

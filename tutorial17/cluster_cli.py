@@ -1,6 +1,7 @@
 """The ``cluster`` and ``cluster-task`` subcommands of ``python -m tutorial17``."""
 
 import argparse
+import math
 import os
 from pathlib import Path
 
@@ -95,8 +96,10 @@ def cmd_cluster(args):
                          checkpoint_secs=args.checkpoint_secs,
                          eval_throttle_secs=args.eval_throttle_secs, timeout=args.timeout,
                          progress=not args.no_progress)
-    print(f"Global step {result.global_step}; {result.steps_per_sec:.1f} global steps/s; "
-          f"{result.seconds:.1f} s in all; checkpoint in {args.model_dir}")
+    rate = (f"{result.steps_per_sec:.1f} global steps/s" if math.isfinite(result.steps_per_sec)
+            else "too short to time")
+    print(f"Global step {result.global_step}; {rate}; {result.seconds:.1f} s in all; "
+          f"checkpoint in {args.model_dir}")
     print(format_accuracy(result.accuracy))
     print(f"Loss: {result.loss:.4f}; evaluated at global step {result.eval_step}")
 
