@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(shell date -u +%Y%m%d-%H%M%S)
 RUN_DIR ?= runs/$(RUN_STAMP)
 
-.PHONY: run test venv notebook clean-venv
+.PHONY: run test venv notebook notebooks clean-venv
 
 venv: $(VENV)/.installed
 
@@ -42,5 +42,34 @@ test: venv
 notebook: venv
 	cd notebooks && ../$(BIN)/jupyter lab
 
+# Execute the notebooks in place, full data and 2,000 steps (the committed outputs),
+# training into a fresh model root so earlier checkpoints are neither reused nor touched.
+NOTEBOOK_MODEL_ROOT ?= runs/$(RUN_STAMP)-notebooks
+notebooks: venv
+	$(BIN)/python scripts/run_notebooks.py --model-root $(NOTEBOOK_MODEL_ROOT) $(NOTEBOOKS)
+
 clean-venv:
 	rm -rf $(VENV)
+
+# The original stack, TensorFlow 1.15, on the CPU (docs/tf1.md): needs a Python 3.7, e.g.
+#   make test-tf1 PYTHON37=~/.pyenv/versions/3.7.16/bin/python
+# The package cannot be pip-installed there (it declares Python >= 3.9), so PYTHONPATH finds it.
+PYTHON37 ?= python3.7
+VENV_TF1 ?= .venv-tf1
+
+.PHONY: venv-tf1 test-tf1
+
+venv-tf1: $(VENV_TF1)/.installed
+
+$(VENV_TF1)/.installed: requirements-tf1.txt
+	@$(PYTHON37) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 7))' 2>/dev/null || { \
+	  echo "error: PYTHON37=$(PYTHON37) is not a Python 3.7 (TensorFlow 1.15 has wheels for 3.5-3.7 only)" >&2; exit 2; }
+	$(PYTHON37) -m venv $(VENV_TF1)
+	$(VENV_TF1)/bin/python -m pip install --quiet --upgrade "pip<24.1"
+	$(VENV_TF1)/bin/python -m pip install --quiet -r requirements-tf1.txt
+	$(VENV_TF1)/bin/python -m pip check
+	$(VENV_TF1)/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+test-tf1: venv-tf1
+	PYTHONPATH=$(CURDIR) $(VENV_TF1)/bin/python -m pytest -q

@@ -99,4 +99,18 @@ def test_progress_hook_writes_one_line(tiny_data, tmp_path):
     text = out.getvalue()
     assert text.count("\n") == 1 and text.endswith("\n")  # redrawn with \r, closed once
     assert "4/4" in text and "loss=" in text and "step/s" in text
+    assert "step=4 loss=" in text and "step=5" not in text  # the global step after 4 runs
     assert tf.train.latest_checkpoint(str(tmp_path)).endswith("-4")
+
+
+@pytest.mark.parametrize("model", ["dnn", "cnn"])
+def test_same_seed_repeats_a_training_run(model, tiny_data, tmp_path):
+    """DEFAULT_SEED in the RunConfig makes two runs give the same weights."""
+    kernels = []
+    for run in ("first", "second"):
+        estimator = models.make_estimator(model, model_dir=tmp_path / run)
+        fn = inputs.make_train_input_fn(tiny_data.train.images, tiny_data.train.cls)
+        workflow.train(estimator, fn, steps=5, progress=False)
+        name = "layer_fc1/kernel" if model == "cnn" else "dnn/hiddenlayer_0/kernel"
+        kernels.append(estimator.get_variable_value(name))
+    np.testing.assert_array_equal(kernels[0], kernels[1])

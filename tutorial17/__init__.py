@@ -7,10 +7,13 @@ Importing it keeps TensorFlow quiet (see :mod:`tutorial17.verbosity`); set
 import sys
 
 SUPPORTED_PYTHONS = ((3, 9), (3, 10), (3, 11))
-if sys.version_info[:2] not in SUPPORTED_PYTHONS:
+# Python 3.7 runs the original stack, TensorFlow 1.15 (environment-tf1.yml; docs/tf1.md).
+TF1_PYTHONS = ((3, 7),)
+if sys.version_info[:2] not in SUPPORTED_PYTHONS + TF1_PYTHONS:
     raise ImportError(
         f"tutorial17 needs Python 3.9, 3.10 or 3.11 (TensorFlow 2.15, the last release with "
-        f"tf.estimator, has no wheels for others); this is Python {sys.version.split()[0]}")
+        f"tf.estimator, has no wheels for others), or 3.7 for TensorFlow 1.15; "
+        f"this is Python {sys.version.split()[0]}")
 
 from . import verbosity as _verbosity  # noqa: E402
 
@@ -21,6 +24,7 @@ from .data import (  # noqa: E402
     img_shape, img_size, img_size_flat, num_channels, num_classes, read_data_sets)
 from .errors import (  # noqa: E402
     CheckpointMismatchError, DataError, InputError, Tutorial17Error)
+from .predictor import Predictor  # noqa: E402
 from .smoke import SMOKE_DATA_ARGS, SMOKE_STEPS, smoke_mode  # noqa: E402
 from .verbosity import quiet, verbose  # noqa: E402
 
@@ -33,4 +37,5 @@ __all__ = [
     "read_data_sets", "img_size", "img_size_flat", "img_shape", "num_channels", "num_classes",
     "Tutorial17Error", "DataError", "InputError", "CheckpointMismatchError",
     "quiet", "verbose", "smoke_mode", "SMOKE_DATA_ARGS", "SMOKE_STEPS", "__version__",
+    "Predictor",
 ]

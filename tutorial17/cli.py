@@ -1,6 +1,8 @@
 """Command line: ``python -m tutorial17 {walkthrough,train,evaluate,predict,info}``.
 
 Bad arguments and missing files give one line on stderr and exit status 2.
+Ctrl-C while training saves a checkpoint of the current step, says so in one
+line and exits with status 130 (128 + SIGINT, the shell's convention).
 """
 
 import argparse
@@ -63,6 +65,9 @@ def build_parser():
     add_common(t, model_dir_required=True)
     t.add_argument("--steps", type=_positive_int, required=True, help="steps to train")
     t.add_argument("--no-progress", action="store_true", help="no progress line")
+    t.add_argument("--save-every", type=_positive_int, metavar="STEPS",
+                   help="also save a checkpoint every STEPS steps (default: every 10 minutes; "
+                        "one is always saved at the end and on Ctrl-C)")
 
     e = sub.add_parser("evaluate", help="test-set accuracy of a trained model")
     add_common(e, model_dir_required=True)
@@ -76,16 +81,29 @@ def build_parser():
     return parser
 
 
+def _check_dir(option, path):
+    """A UsageError unless ``path`` is an existing directory."""
+    if not path.exists():
+        raise UsageError(f"{option} {path}: no such directory")
+    if not path.is_dir():
+        raise UsageError(f"{option} {path}: not a directory")
+
+
 def _check_data_dir(path):
-    if path is not None and not path.is_dir():
-        raise UsageError(f"--data-dir {path}: no such directory")
+    if path is not None:
+        _check_dir("--data-dir", path)
+
+
+def _check_not_a_file(option, path):
+    """Output directories may be created, but not where a file already is."""
+    if path is not None and path.exists() and not path.is_dir():
+        raise UsageError(f"{option} {path}: exists and is not a directory")
 
 
 def _check_trained(model_dir):
     import tensorflow.compat.v1 as tf
 
-    if not model_dir.is_dir():
-        raise UsageError(f"--model-dir {model_dir}: no such directory")
+    _check_dir("--model-dir", model_dir)
     if tf.train.latest_checkpoint(str(model_dir)) is None:
         raise UsageError(f"--model-dir {model_dir}: no checkpoint there; run 'train' first")
 
@@ -96,6 +114,10 @@ def cmd_walkthrough(args):
     _check_data_dir(args.data_dir)
     if args.json is not None and not args.json.parent.is_dir():
         raise UsageError(f"--json {args.json}: directory {args.json.parent} does not exist")
+    if args.json is not None and args.json.is_dir():
+        raise UsageError(f"--json {args.json}: is a directory; give a file name")
+    _check_not_a_file("--model-root", args.model_root)
+    _check_not_a_file("--plots", args.plots)
     results = run_walkthrough(steps=args.steps, model_root=args.model_root,
                               data_dir=args.data_dir, plots_dir=args.plots,
                               progress=not args.no_progress)
@@ -109,10 +131,12 @@ def cmd_train(args):
     from .data import read_data_sets
 
     _check_data_dir(args.data_dir)
-    if args.model_dir.exists() and not args.model_dir.is_dir():
-        raise UsageError(f"--model-dir {args.model_dir}: exists and is not a directory")
+    _check_not_a_file("--model-dir", args.model_dir)
     data = read_data_sets(args.data_dir)
-    estimator = models.make_estimator(args.model, model_dir=args.model_dir)
+    config = None
+    if args.save_every is not None:
+        config = models.make_run_config(args.model_dir, save_checkpoints_steps=args.save_every)
+    estimator = models.make_estimator(args.model, model_dir=args.model_dir, config=config)
     train_fn = inputs.make_train_input_fn(data.train.images, data.train.cls)
     step = workflow.train(estimator, train_fn, steps=args.steps,
                           progress=not args.no_progress, desc=args.model)
@@ -153,18 +177,17 @@ def cmd_predict(args):
 
 def cmd_info(args):
     import numpy as np
-    import tensorflow as tf_root
 
+    from . import tfcompat  # TF 1.15 and 2.15 report builds and devices differently
     from .data import default_data_dir
 
-    build = tf_root.sysconfig.get_build_info()
-    devices = [f"{d.device_type}:{d.name}" for d in tf_root.config.list_physical_devices()]
+    cuda, cudnn = tfcompat.cuda_versions()
+    devices = tfcompat.physical_devices()
     print(f"Python:      {platform.python_version()} ({sys.executable})")
-    print(f"TensorFlow:  {tf_root.__version__}")
+    print(f"TensorFlow:  {tfcompat.TF_VERSION}")
     print(f"numpy:       {np.__version__}")
     print(f"Devices:     {', '.join(devices) or 'none'}")
-    print(f"Built with CUDA: {build.get('cuda_version', 'no (CPU-only build)')}"
-          f", cuDNN: {build.get('cudnn_version', 'no')}")
+    print(f"Built with CUDA: {cuda}, cuDNN: {cudnn}")
     print(f"Data dir:    {default_data_dir()}")
 
 
@@ -181,7 +204,7 @@ def main(argv=None):
     except Tutorial17Error as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as e:  # TrainingInterrupted says where its checkpoint is
+        print(f"interrupted: {e}" if str(e) else "interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     return 0

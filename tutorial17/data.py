@@ -110,6 +110,9 @@ def _decompress(path):
             return f.read()
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
+    except (IsADirectoryError, PermissionError) as e:
+        raise DataError(f"{path}: cannot read it ({e.strerror}); "
+                        "it must be a readable .gz file") from None
     except (OSError, EOFError, zlib.error) as e:
         raise DataError(f"{path}: not a readable gzip file ({e}); "
                         "delete it so that it is downloaded again, or replace it") from None
@@ -136,12 +139,17 @@ def parse_idx(payload, name="<bytes>"):
         shape = (count, rows, cols)
     else:
         shape = (count,)
-    expected = header + int(np.prod(shape, dtype=np.int64))
+    # Python ints: a corrupt header's product of three 32-bit numbers overflows int64.
+    expected = header + count * (rows * cols if magic == IMAGES_MAGIC else 1)
     if len(payload) != expected:
         raise DataError(f"{name}: header says {count} records of shape {shape[1:] or '()'} "
                         f"({expected} bytes) but the file holds {len(payload)} bytes; "
                         "it is truncated or corrupt")
-    return np.frombuffer(payload, dtype=np.uint8, offset=header).reshape(shape)
+    try:
+        return np.frombuffer(payload, dtype=np.uint8, offset=header).reshape(shape)
+    except ValueError:  # e.g. (4294967295, 0, 4294967295): empty, yet too big for numpy
+        raise DataError(f"{name}: header gives the impossible shape {shape}; "
+                        "the file is corrupt") from None
 
 
 def _read_payload(path):
@@ -188,14 +196,16 @@ def ensure_files(data_dir, base_url=MNIST_URL, urlopen=urllib.request.urlopen):
     Offline, the DataError names the missing files and where to put them.
     """
     data_dir = Path(data_dir)
-    missing = [n for n in FILE_NAMES if not (data_dir / n).is_file()]
+    # exists(), not is_file(): a directory in a file's place gets the reader's clear
+    # error instead of a download that could never be renamed over it.
+    missing = [n for n in FILE_NAMES if not (data_dir / n).exists()]
     for name in missing:
         try:
             download_file(name, data_dir, base_url=base_url, urlopen=urlopen)
         except DataError:
             raise
         except Exception as e:  # network errors come in many types
-            still = [n for n in FILE_NAMES if not (data_dir / n).is_file()]
+            still = [n for n in FILE_NAMES if not (data_dir / n).exists()]
             raise DataError(f"missing {', '.join(still)} in {data_dir} and the download from "
                             f"{base_url} failed ({type(e).__name__}: {e}); copy the files "
                             f"there or set {DATA_DIR_ENV} to a directory that holds them") from None
@@ -247,6 +257,12 @@ def read_data_sets(data_dir=None, validation_size=VALIDATION_SIZE, verify=None,
 
     def split_pair(images_name, labels_name, limit):
         images, labels = arrays[images_name], arrays[labels_name]
+        if images.ndim != 3:
+            raise DataError(f"{data_dir / images_name}: holds labels (magic {LABELS_MAGIC}), "
+                            f"expected images (magic {IMAGES_MAGIC}); are the files swapped?")
+        if labels.ndim != 1:
+            raise DataError(f"{data_dir / labels_name}: holds images (magic {IMAGES_MAGIC}), "
+                            f"expected labels (magic {LABELS_MAGIC}); are the files swapped?")
         if images.shape[1:] != img_shape:
             raise DataError(f"{data_dir / images_name}: images are {images.shape[1]}x"
                             f"{images.shape[2]}, expected {img_size}x{img_size}")

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import tensorflow.compat.v1 as tf
 
+from .checkpoints import checked_model_fn
 from .data import img_shape, img_size, num_channels, num_classes
 from .errors import InputError
 
@@ -45,16 +46,22 @@ def make_dnn_classifier(model_dir=None, hidden_units=DNN_HIDDEN_UNITS, seed=DEFA
     """The TF1 (v1) canned ``DNNClassifier``: ReLU layers of 512, 256, 128 units, 10 classes.
 
     Its loss is summed over the batch and its optimizer is Adagrad (lr 0.05), as
-    in the original. Extra keyword arguments go to ``DNNClassifier``.
+    in the original. Extra keyword arguments go to ``DNNClassifier``. Like every
+    estimator made here, it checks that the checkpoint in its model directory
+    fits it before train, evaluate and predict restore it (see :mod:`.checkpoints`).
     """
     model_dir = model_dir if model_dir is not None else default_model_dir("dnn")
-    return tf.estimator.DNNClassifier(
+    estimator = tf.estimator.DNNClassifier(
         feature_columns=feature_columns(),
         hidden_units=list(hidden_units),
         activation_fn=tf.nn.relu,
         n_classes=num_classes,
         config=config if config is not None else make_run_config(model_dir, seed),
         **kwargs)
+    # The canned class builds its model_fn inside __init__ and Estimator forbids
+    # overriding train/evaluate/predict, so the check goes around that model_fn.
+    estimator._model_fn = checked_model_fn(estimator._model_fn)
+    return estimator
 
 
 def cnn_model_fn(features, labels, mode, params):
@@ -94,11 +101,15 @@ def make_cnn_estimator(model_dir=None, learning_rate=CNN_LEARNING_RATE, model_fn
                        seed=DEFAULT_SEED, config=None, params=None):
     """A ``tf.estimator.Estimator`` around ``model_fn`` (default :func:`cnn_model_fn`).
 
-    ``params`` defaults to ``{"learning_rate": learning_rate}``.
+    ``params`` defaults to ``{"learning_rate": learning_rate}``. Pass your own
+    ``model_fn`` (an edited network, say): train, evaluate and predict first
+    check that the checkpoint in ``model_dir`` fits it, and raise
+    :class:`~tutorial17.errors.CheckpointMismatchError` naming the variables
+    that differ if it does not.
     """
     model_dir = model_dir if model_dir is not None else default_model_dir("cnn")
     return tf.estimator.Estimator(
-        model_fn=model_fn,
+        model_fn=checked_model_fn(model_fn),
         params=params if params is not None else {"learning_rate": learning_rate},
         config=config if config is not None else make_run_config(model_dir, seed))
 

@@ -4,7 +4,7 @@ saved to a file on a machine without a display."""
 import matplotlib.pyplot as plt  # picks a non-GUI backend by itself when there is no display
 import numpy as np
 
-from .data import img_shape
+from .data import img_shape, img_size_flat
 from .errors import InputError
 
 GRID = 3
@@ -34,4 +34,77 @@ def plot_images(images, cls_true, cls_pred=None):
         ax.set_xlabel(xlabel)
         ax.set_xticks([])
         ax.set_yticks([])
+    return fig
+
+
+def _grid(count):
+    """Rows and columns of the smallest square grid holding ``count`` panels."""
+    side = int(np.ceil(np.sqrt(count)))
+    return side, side
+
+
+def plot_conv_weights(weights, input_channel=0, layer="layer_conv1"):
+    """Plot a conv layer's filters for one input channel in a square grid.
+
+    ``weights`` is the kernel array, shape (height, width, in_channels,
+    filters), or an estimator / model directory / checkpoint, whose
+    ``<layer>/kernel`` is then read. Red is positive, blue negative, white 0,
+    on one colour scale for all filters. Returns the Figure.
+    """
+    if not isinstance(weights, np.ndarray):
+        from .weights import get_variable
+
+        weights = get_variable(weights, f"{layer}/kernel")
+    if weights.ndim != 4:
+        raise InputError(f"plot_conv_weights: shape {weights.shape}, expected a conv kernel "
+                         "(height, width, in_channels, filters)")
+    if not 0 <= input_channel < weights.shape[2]:
+        raise InputError(f"plot_conv_weights: input_channel {input_channel}, expected "
+                         f"0-{weights.shape[2] - 1}")
+    num_filters = weights.shape[3]
+    limit = float(np.abs(weights).max()) or 1.0
+    rows, cols = _grid(num_filters)
+    fig, axes = plt.subplots(rows, cols, squeeze=False)
+    fig.subplots_adjust(hspace=0.3, wspace=0.3)
+    for i, ax in enumerate(axes.flat):
+        if i < num_filters:
+            ax.imshow(weights[:, :, input_channel, i], vmin=-limit, vmax=limit,
+                      interpolation="nearest", cmap="seismic")
+        else:
+            ax.set_visible(False)  # the square grid's spare panels
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(f"{layer}: {num_filters} filters, input channel {input_channel}")
+    return fig
+
+
+def plot_layer_output(model, image, layer="layer_conv1"):
+    """Plot what a conv layer outputs for one image: one panel per channel.
+
+    ``model`` is a :class:`~tutorial17.predictor.Predictor` or an estimator
+    (its latest checkpoint is used); ``image`` is one image, shape (784,) or
+    (28, 28). Returns the Figure.
+    """
+    from .weights import layer_output
+
+    image = np.asarray(image)
+    if image.shape not in ((img_size_flat,), img_shape):
+        raise InputError(f"plot_layer_output: image of shape {image.shape}, expected one image "
+                         f"of shape ({img_size_flat},) or {img_shape}")
+    values = layer_output(model, image[np.newaxis], layer)[0]
+    if values.ndim != 3:
+        raise InputError(f"plot_layer_output: {layer} outputs shape {values.shape}, "
+                         "expected a conv layer (height, width, channels)")
+    num_channels = values.shape[-1]
+    rows, cols = _grid(num_channels)
+    fig, axes = plt.subplots(rows, cols, squeeze=False)
+    fig.subplots_adjust(hspace=0.3, wspace=0.3)
+    for i, ax in enumerate(axes.flat):
+        if i < num_channels:
+            ax.imshow(values[:, :, i], interpolation="nearest", cmap="binary")
+        else:
+            ax.set_visible(False)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(f"{layer}: {num_channels} channels of {values.shape[0]}x{values.shape[1]}")
     return fig

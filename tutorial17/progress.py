@@ -31,20 +31,23 @@ class ProgressHook(tf.train.SessionRunHook):
 
     def after_create_session(self, session, coord):
         self._first_step = int(session.run(self._global_step))
+        self._runs = 0
         self._bar = tqdm(total=self._num_steps, desc=self._desc, unit="step",
                          file=self._file if self._file is not None else sys.stderr,
                          mininterval=self._mininterval, dynamic_ncols=False, ncols=100,
                          leave=True)
 
     def before_run(self, run_context):
-        fetches = {"step": self._global_step}
-        if self._loss is not None:
-            fetches["loss"] = self._loss
-        return tf.train.SessionRunArgs(fetches)
+        # The step is counted, not fetched: a global step fetched in the same run as the
+        # train op may be read before or after its increment (after, on TF 1.15).
+        if self._loss is None:
+            return None
+        return tf.train.SessionRunArgs({"loss": self._loss})
 
     def after_run(self, run_context, run_values):
-        results = run_values.results
-        step = int(results["step"]) + 1
+        results = run_values.results or {}
+        self._runs += 1
+        step = self._first_step + self._runs
         postfix = f"step={step}"
         if "loss" in results:
             postfix += f" loss={float(results['loss']):.4g}"

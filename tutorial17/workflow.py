@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from .interrupt import TrainingInterrupted, stop_on_interrupt
+from .locking import lock_model_dir
 from .progress import ProgressHook
 
 
@@ -10,13 +12,23 @@ def train(estimator, input_fn, steps, progress=True, desc=None, hooks=()):
 
     ``progress`` shows one tqdm line (step, loss, steps/s) on stderr; pass a
     file-like object to send it elsewhere, or False for none.
+
+    Only one process may train into a model directory at a time: a second one
+    gets :class:`~tutorial17.locking.ModelDirBusyError`. The first Ctrl-C stops
+    after the current step, saves a checkpoint of it and raises
+    :class:`~tutorial17.interrupt.TrainingInterrupted` (a ``KeyboardInterrupt``).
     """
     hooks = list(hooks)
+    file = None
     if progress:
         file = None if progress is True else progress
         hooks.append(ProgressHook(num_steps=steps, file=file, desc=desc or _model_name(estimator)))
-    estimator.train(input_fn=input_fn, steps=steps, hooks=hooks)
-    return int(estimator.get_variable_value("global_step"))
+    with lock_model_dir(estimator.model_dir), stop_on_interrupt(file=file) as stop_hook:
+        estimator.train(input_fn=input_fn, steps=steps, hooks=hooks + [stop_hook])
+    global_step = int(estimator.get_variable_value("global_step"))
+    if stop_hook.interrupted:
+        raise TrainingInterrupted(global_step, estimator.model_dir)
+    return global_step
 
 
 def evaluate(estimator, input_fn):

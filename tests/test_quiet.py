@@ -1,0 +1,79 @@
+"""One progress line while training, and nothing else: TensorFlow's noise is silenced,
+real errors are not."""
+
+import io
+import re
+import subprocess
+import sys
+
+import tensorflow.compat.v1 as tf
+
+from tutorial17 import inputs, models
+from tutorial17.progress import ProgressHook
+
+STEPS = 5
+# One tqdm frame of the progress line, e.g.
+# "cnn:  40%|████      | 2/5 [00:01<00:01, 2.0step/s, step=2 loss=2.3]"
+FRAME = re.compile(r"^(cnn|dnn|train): +\d+%\|[^|]*\| \d+/\d+ \[[^\]]*\]$")
+
+
+def run_python(*args):
+    """Exit status, stdout and stderr of a Python subprocess; the output is decoded
+    without newline translation, which would turn tqdm's carriage returns into newlines."""
+    proc = subprocess.run([sys.executable, *args], capture_output=True, timeout=300)
+    return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+
+
+def test_the_hook_redraws_one_line_per_update(tiny_data, tmp_path):
+    estimator = models.make_cnn_estimator(model_dir=tmp_path)
+    fn = inputs.make_train_input_fn(tiny_data.train.images, tiny_data.train.cls)
+    out = io.StringIO()
+    estimator.train(fn, steps=STEPS, hooks=[ProgressHook(STEPS, file=out, mininterval=0)])
+    text = out.getvalue()
+    assert text.endswith("\n") and text.count("\n") == 1  # closed once, never scrolled
+    frames = [f for f in text.rstrip("\n").split("\r") if f]
+    assert all(FRAME.match(f) and len(f) <= 100 for f in frames), frames
+    steps = [int(m.group(1)) for f in frames for m in [re.search(r"step=(\d+)", f)] if m]
+    assert sorted(set(steps)) == list(range(1, STEPS + 1))  # every step drawn, in order
+    assert steps == sorted(steps)
+    assert all("loss=" in f and "step/s" in f for f in frames if "step=" in f)
+
+
+def test_cli_training_prints_the_progress_line_and_the_result_only(tiny_data_dir, tmp_path):
+    code, stdout, stderr = run_python("-m", "tutorial17", "train", "--model", "cnn",
+                                      "--model-dir", str(tmp_path / "m"),
+                                      "--data-dir", str(tiny_data_dir), "--steps", "3")
+    assert code == 0, stderr
+    model_dir = tmp_path / "m"
+    assert stdout.splitlines() == [f"Trained 3 steps; global step 3; checkpoint in {model_dir}"]
+    assert stderr.endswith("\n") and stderr.count("\n") == 1, stderr
+    frames = [f for f in stderr.rstrip("\n").split("\r") if f]
+    assert frames and all(FRAME.match(f) for f in frames), stderr
+    assert "3/3" in frames[-1]
+
+
+def test_quiet_silences_info_and_deprecation_but_not_errors():
+    code, _, stderr = run_python("-c", (
+        "import warnings, tutorial17\n"
+        "import tensorflow.compat.v1 as tf\n"
+        "tf.logging.info('info noise')\n"
+        "tf.logging.warning('deprecation noise')\n"
+        "tf.layers.dense(tf.zeros([1, 2]), 3)\n"  # a Keras legacy-layer UserWarning
+        "tf.logging.error('a real error')\n"
+        "warnings.warn('a warning of the program itself')\n"
+        "raise SystemExit(int(tf.constant(3)))\n"))
+    assert code == 3, stderr
+    assert "ERROR:tensorflow:a real error" in stderr
+    assert "a warning of the program itself" in stderr
+    assert "noise" not in stderr and "legacy" not in stderr.lower()
+    assert len(stderr.strip().splitlines()) == 2, stderr
+
+
+def test_real_exceptions_still_show_their_message():
+    code, _, stderr = run_python("-c", (
+        "import tutorial17\n"
+        "import tensorflow.compat.v1 as tf\n"
+        "tf.reshape(tf.zeros([3]), [2, 2])\n"))
+    assert code == 1
+    assert "Traceback" in stderr and "InvalidArgumentError" in stderr
+    assert "reshape" in stderr.lower()

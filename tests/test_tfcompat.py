@@ -1,0 +1,42 @@
+"""The TF 1.15 / 2.15 differences in tutorial17.tfcompat, both branches on whichever TF runs."""
+
+import pytest
+import tensorflow.compat.v1 as tf
+
+from tutorial17 import tfcompat
+
+
+def test_version_flag_matches_the_running_tensorflow():
+    assert tfcompat.TF_VERSION == tf.VERSION
+    assert tfcompat.IS_TF1 == tf.VERSION.startswith("1.")
+
+
+def test_build_info_says_whether_cuda_and_agrees_with_tf_test():
+    info = tfcompat.build_info()
+    assert info["is_cuda_build"] == tf.test.is_built_with_cuda()
+    if info["is_cuda_build"] and not tfcompat.IS_TF1:
+        assert info["cuda_version"] and info["cudnn_version"]
+
+
+def test_without_get_build_info_falls_back_as_on_tf1(monkeypatch):
+    # TF 1.15 has no tf.sysconfig.get_build_info: take it away to run that branch here.
+    if hasattr(tf.sysconfig, "get_build_info"):
+        monkeypatch.delattr(tf.sysconfig, "get_build_info")
+    assert tfcompat.build_info() == {"is_cuda_build": tf.test.is_built_with_cuda()}
+    cuda, cudnn = tfcompat.cuda_versions()
+    if tf.test.is_built_with_cuda():
+        assert "does not record the version" in cuda and "does not record" in cudnn
+    else:
+        assert (cuda, cudnn) == (tfcompat.CPU_ONLY, "no")
+
+
+@pytest.mark.parametrize("is_cuda", [True, False])
+def test_cuda_versions_texts(monkeypatch, is_cuda):
+    info = {"is_cuda_build": is_cuda, "cuda_version": "12.2", "cudnn_version": "8"}
+    monkeypatch.setattr(tfcompat, "build_info", lambda: info)
+    assert tfcompat.cuda_versions() == (("12.2", "8") if is_cuda else (tfcompat.CPU_ONLY, "no"))
+
+
+def test_physical_devices_include_the_cpu():
+    devices = tfcompat.physical_devices()
+    assert any(d.startswith("CPU:") for d in devices), devices

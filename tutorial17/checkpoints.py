@@ -1,0 +1,183 @@
+"""Does the checkpoint on disk still fit the model? (The tutorial's exercise 3.)
+
+Change a network's structure and train again in the same model directory, and
+TensorFlow fails while restoring with pages of text. :func:`checked_model_fn`
+wraps a ``model_fn`` so that, once the graph is built and before anything is
+restored, the model's variables are compared with the checkpoint's and a
+:class:`~tutorial17.errors.CheckpointMismatchError` names the variables that
+differ. Nothing is ever deleted: the fix is a fresh model directory.
+"""
+
+import functools
+import inspect
+import os
+import re
+
+import tensorflow.compat.v1 as tf
+
+from .errors import CheckpointMismatchError, Tutorial17Error
+
+MAX_NAMES_SHOWN = 4
+"""Variables named per kind (missing, unexpected, shape changed) in the message."""
+
+# Variables an optimizer keeps besides its per-variable slots (Adam's running
+# powers of beta1 and beta2).
+_OPTIMIZER_GLOBALS = re.compile(r"(^|/)beta[12]_power(_\d+)?$")
+
+
+class NoCheckpointError(Tutorial17Error):
+    """A model directory holds no checkpoint yet."""
+
+
+def latest_checkpoint(model_dir):
+    """The newest checkpoint's path prefix in ``model_dir``, or None."""
+    return tf.train.latest_checkpoint(os.fspath(model_dir))
+
+
+def resolve_checkpoint(source):
+    """The checkpoint path of an estimator, a model directory or a checkpoint prefix.
+
+    Raises :class:`NoCheckpointError` when there is none yet.
+    """
+    if hasattr(source, "model_dir") and hasattr(source, "config"):  # an Estimator
+        source = source.model_dir
+    path = os.fspath(source)
+    if os.path.isdir(path):
+        found = latest_checkpoint(path)
+        if found is None:
+            raise NoCheckpointError(f"no checkpoint in {path}; train the model first")
+        return found
+    if tf.train.checkpoint_exists(path):
+        return path
+    raise NoCheckpointError(f"{path}: neither a model directory nor a checkpoint")
+
+
+def is_optimizer_state(name, all_names):
+    """True for an optimizer's variable: a slot such as ``layer_fc1/kernel/Adam``
+    (named after another variable) or Adam's ``beta1_power``/``beta2_power``."""
+    if _OPTIMIZER_GLOBALS.search(name):
+        return True
+    parent = name
+    while "/" in parent:
+        parent = parent.rsplit("/", 1)[0]
+        if parent in all_names:
+            return True
+    return False
+
+
+def checkpoint_variables(checkpoint_path):
+    """``{name: shape}`` of every variable stored in a checkpoint."""
+    return {name: tuple(shape) for name, shape in tf.train.list_variables(checkpoint_path)}
+
+
+def graph_variables(graph=None):
+    """``{name in a checkpoint: shape}`` of the global variables of ``graph`` (default:
+    the current one). A partitioned variable is listed once, under its full name."""
+    graph = graph if graph is not None else tf.get_default_graph()
+    found = {}
+    for var in graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES):
+        info = getattr(var, "_save_slice_info", None)
+        if info is not None:  # one part of a partitioned variable (the canned DNN's)
+            found[info.full_name] = tuple(info.full_shape)
+        else:
+            found[var.op.name] = tuple(var.shape.as_list())
+    return found
+
+
+def compare(model_vars, ckpt_vars):
+    """``(missing, unexpected, changed)`` between the model's and a checkpoint's variables.
+
+    ``missing``: in the model, not in the checkpoint. ``unexpected``: in the
+    checkpoint, not in the model, leaving out optimizer state (a PREDICT graph
+    has no optimizer, and a changed optimizer does not change the network).
+    ``changed``: ``{name: (checkpoint shape, model shape)}``.
+    """
+    missing = sorted(set(model_vars) - set(ckpt_vars))
+    unexpected = sorted(n for n in set(ckpt_vars) - set(model_vars)
+                        if not is_optimizer_state(n, ckpt_vars))
+    changed = {n: (ckpt_vars[n], model_vars[n]) for n in sorted(set(model_vars) & set(ckpt_vars))
+               if tuple(ckpt_vars[n]) != tuple(model_vars[n])}
+    return missing, unexpected, changed
+
+
+def _shape(shape):
+    return str(tuple(shape))  # (16,) as numpy prints it
+
+
+def _some(names):
+    shown = ", ".join(names[:MAX_NAMES_SHOWN])
+    more = len(names) - MAX_NAMES_SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _network_first(names, all_names):
+    """The names that are not optimizer state, or all of them if that leaves none:
+    a changed layer also changes its Adam slots, which would only crowd the message."""
+    network = [n for n in names if not is_optimizer_state(n, all_names)]
+    return network or list(names)
+
+
+def mismatch_error(checkpoint_path, missing, unexpected, changed):
+    """A CheckpointMismatchError whose one-line message names what differs.
+
+    The error's ``missing``, ``unexpected`` and ``changed`` attributes hold the
+    full lists; the message names the network's variables first.
+    """
+    all_names = set(missing) | set(unexpected) | set(changed)
+    parts = []
+    if changed:
+        shown = _network_first(changed, all_names)
+        parts.append("shape changed: " + _some(
+            [f"{n} {_shape(changed[n][0])} -> {_shape(changed[n][1])}" for n in shown]))
+    if missing:
+        parts.append("missing from the checkpoint: " + _some(_network_first(missing, all_names)))
+    if unexpected:
+        parts.append("in the checkpoint but not in the model: " + _some(unexpected))
+    model_dir = os.path.dirname(checkpoint_path) or "."
+    error = CheckpointMismatchError(
+        f"the checkpoint in {model_dir} does not fit the model ({'; '.join(parts)}); "
+        "the network's structure changed since it was saved: use a fresh model directory "
+        "(nothing was deleted)")
+    error.checkpoint_path = checkpoint_path
+    error.missing, error.unexpected, error.changed = missing, unexpected, changed
+    return error
+
+
+def check_graph_against_checkpoint(checkpoint_path, graph=None):
+    """Raise CheckpointMismatchError unless ``graph``'s variables fit the checkpoint."""
+    missing, unexpected, changed = compare(graph_variables(graph),
+                                           checkpoint_variables(checkpoint_path))
+    if missing or unexpected or changed:
+        raise mismatch_error(checkpoint_path, missing, unexpected, changed)
+
+
+_MODEL_FN_ARGS = ("labels", "mode", "params", "config")
+
+
+def checked_model_fn(model_fn):
+    """Wrap ``model_fn`` so that building its graph checks the model directory's checkpoint.
+
+    The check runs after ``model_fn`` has created its variables and before the
+    Estimator restores anything, in whatever mode it is called (train, evaluate,
+    predict, export), against the latest checkpoint in ``config.model_dir``.
+    (An explicit ``checkpoint_path=`` given to ``evaluate``/``predict`` is not
+    what gets checked: the latest one is.)
+    """
+    if getattr(model_fn, "checks_checkpoint", False):
+        return model_fn
+    wanted = set(inspect.signature(model_fn).parameters) & set(_MODEL_FN_ARGS)
+
+    # The Estimator passes only the arguments a model_fn names, so this one names
+    # them all and hands on those the wrapped function takes.
+    @functools.wraps(model_fn)
+    def model_fn_with_check(features, labels, mode, params, config):
+        given = {"labels": labels, "mode": mode, "params": params, "config": config}
+        spec = model_fn(features, **{k: v for k, v in given.items() if k in wanted})
+        checkpoint = latest_checkpoint(config.model_dir) if config.model_dir else None
+        if checkpoint is not None:
+            check_graph_against_checkpoint(checkpoint)
+        return spec
+
+    del model_fn_with_check.__wrapped__  # the Estimator must see this function's arguments
+    model_fn_with_check.checks_checkpoint = True
+    return model_fn_with_check

@@ -1,0 +1,90 @@
+"""Settings the notebooks share: smoke mode, step count, data slice and where checkpoints go.
+
+A notebook's model directories live under ``<root>/<name>/`` where ``<root>`` is
+``$TUTORIAL17_MODEL_ROOT`` if set, else the repository's ``runs/`` (found
+relative to this package, so the notebook's working directory does not matter).
+Smoke runs use ``<root>/<name>-smoke/`` so they never mix with full runs.
+"""
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tensorflow.compat.v1 as tf
+
+from .models import MODEL_ROOT_ENV, default_model_dir
+from .smoke import SMOKE_DATA_ARGS, SMOKE_STEPS, smoke_mode
+from .walkthrough import NUM_STEPS
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+_IN_REPO = (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "notebooks").is_dir()
+RUNS_DIR = REPO_ROOT / "runs" if _IN_REPO else Path.home() / ".cache" / "tutorial17" / "runs"
+"""Default parent of the notebooks' model roots (``.gitignore`` covers ``runs/``)."""
+
+
+def notebook_model_root(name, smoke=None):
+    """``<root>/<name>`` (``<name>-smoke`` in smoke mode); see the module docstring."""
+    smoke = smoke_mode() if smoke is None else smoke
+    from_env = os.environ.get(MODEL_ROOT_ENV)
+    root = Path(from_env).expanduser() if from_env else RUNS_DIR
+    return root / (f"{name}-smoke" if smoke else name)
+
+
+def display_path(path):
+    """``path`` relative to ``$TUTORIAL17_MODEL_ROOT``, the repository or ``~``, for
+    printing: notebook outputs then carry no path of the machine they ran on."""
+    path = Path(path).resolve()
+    bases = [(REPO_ROOT, "")]
+    if Path.home().resolve() != Path("/"):
+        bases.append((Path.home().resolve(), "~/"))
+    if os.environ.get(MODEL_ROOT_ENV):
+        bases.insert(0, (Path(os.environ[MODEL_ROOT_ENV]).expanduser().resolve(),
+                         f"${MODEL_ROOT_ENV}/"))
+    for base, prefix in bases:
+        try:
+            return prefix + path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
+
+
+def checkpoint_step(model_dir):
+    """Global step of the latest checkpoint in ``model_dir``, or None when there is none."""
+    checkpoint = tf.train.latest_checkpoint(str(model_dir))
+    if checkpoint is None:
+        return None
+    return int(tf.train.load_variable(checkpoint, "global_step"))
+
+
+def describe_model_dir(model_dir):
+    """One line saying where a model's checkpoints go and whether training starts
+    from scratch or continues from an earlier run."""
+    step = checkpoint_step(model_dir)
+    state = ("no checkpoint yet, training starts at step 0" if step is None else
+             f"checkpoint at global step {step} found, training continues from there")
+    return f"{display_path(model_dir)}: {state}"
+
+
+@dataclass(frozen=True)
+class NotebookSettings:
+    """What a notebook run uses: the step count, the data slice and the model root."""
+
+    smoke: bool
+    num_steps: int
+    model_root: Path
+    data_args: dict = field(default_factory=dict)
+
+    def model_dir(self, model):
+        """The directory of ``"dnn"`` (``checkpoints_tutorial17-1``) or ``"cnn"`` (``-2``)."""
+        return default_model_dir(model, self.model_root)
+
+
+def notebook_settings(name, full_steps=NUM_STEPS):
+    """Settings for the notebook ``name``: full MNIST and ``full_steps`` steps, or
+    the tiny slice and :data:`SMOKE_STEPS` when ``TUTORIAL17_SMOKE`` is set."""
+    smoke = smoke_mode()
+    return NotebookSettings(
+        smoke=smoke,
+        num_steps=SMOKE_STEPS if smoke else full_steps,
+        model_root=notebook_model_root(name, smoke),
+        data_args=dict(SMOKE_DATA_ARGS) if smoke else {})

@@ -1,0 +1,312 @@
+"""Fast predictions: one graph, one session, reloaded only when the checkpoint changes.
+
+``Estimator.predict`` builds a new graph and restores the checkpoint on every
+call (a few tenths of a second for 9 images). A :class:`Predictor` builds the
+model's PREDICT graph once, restores the latest checkpoint once and keeps the
+session; before each call it checks cheaply (one ``stat``) whether the model
+directory's checkpoint changed and reloads only then.
+"""
+
+import os
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+from .checkpoints import NoCheckpointError, latest_checkpoint
+from .data import img_size_flat
+from .errors import InputError, Tutorial17Error
+from .validation import check_images
+
+CHECKPOINT_STATE_FILE = "checkpoint"
+"""The small text file in which TensorFlow names a model directory's latest checkpoint."""
+SIGNATURE_KEY = tf.saved_model.signature_constants.DEFAULT_SERVING_SIGNATURE_DEF_KEY
+INPUT_KEY = "x"
+CLASSES_KEY = "classes"
+PROBABILITIES_KEY = "probabilities"
+MAX_BATCH = 1024
+"""Images per ``Session.run``; bounds memory for large arrays."""
+
+
+class NoProbabilitiesError(Tutorial17Error):
+    """The model's predictions hold class numbers only."""
+
+
+class Predictor:
+    """Predict classes (and probabilities where the model gives them) for arrays of images.
+
+    ``Predictor(estimator)`` serves the latest checkpoint of either model's
+    estimator and follows new checkpoints as training writes them;
+    ``Predictor(export_dir)`` serves a SavedModel written by :meth:`export`.
+    Calls may come from several threads. Use as a context manager, or call
+    :meth:`close` when done.
+    """
+
+    def __init__(self, source):
+        self._lock = threading.Lock()
+        self._session = None
+        self._model_dir = None
+        self._checkpoint_path = None
+        self._state_stamp = None
+        self._failed_reload = None
+        self._num_restores = 0
+        self._graph = tf.Graph()
+        if isinstance(source, (str, os.PathLike)):
+            self._load_saved_model(Path(source))
+        elif hasattr(source, "model_fn") and hasattr(source, "config"):
+            self._build_from_estimator(source)
+        else:
+            raise InputError(f"Predictor: got {type(source).__name__}, expected an Estimator "
+                             "or the directory of a SavedModel")
+
+    # -- building -----------------------------------------------------------------
+
+    def _build_from_estimator(self, estimator):
+        self._model_dir = estimator.model_dir
+        with self._graph.as_default():
+            tf.train.create_global_step()  # as Estimator.predict does; it is in the checkpoint
+            self._x = tf.placeholder(tf.float32, [None, img_size_flat], name=INPUT_KEY)
+            # The package's estimators check here that the checkpoint fits the model.
+            spec = estimator.model_fn({"x": self._x}, None, tf.estimator.ModeKeys.PREDICT,
+                                      estimator.config)
+            self._classes, self._probabilities = _outputs_of(spec.predictions)
+            self._saver = tf.train.Saver(sharded=True)
+            self._init_tables = tf.group(tf.local_variables_initializer(),
+                                         tf.tables_initializer())
+        self._graph.finalize()  # nothing may add ops (and leak memory) from here on
+        path = self._read_checkpoint_state()
+        if path is None:
+            raise NoCheckpointError(f"no checkpoint in {self._model_dir}; train the model first")
+        try:
+            self._session = self._restore(path)
+        except (tf.errors.OpError, ValueError) as e:
+            raise Tutorial17Error(f"Predictor: could not restore {path}: "
+                                  f"{_first_line(e)}") from None
+
+    def _load_saved_model(self, export_dir):
+        if not (export_dir / "saved_model.pb").is_file():
+            raise InputError(f"Predictor: {export_dir} holds no SavedModel (saved_model.pb); "
+                             "pass an estimator or a directory written by Predictor.export")
+        session = tf.Session(graph=self._graph)
+        with self._graph.as_default():
+            meta = tf.saved_model.loader.load(session, [tf.saved_model.tag_constants.SERVING],
+                                              str(export_dir))
+            signature = meta.signature_def.get(SIGNATURE_KEY)
+            if signature is None or INPUT_KEY not in signature.inputs \
+                    or CLASSES_KEY not in signature.outputs:
+                session.close()
+                raise InputError(f"Predictor: {export_dir} has no '{SIGNATURE_KEY}' signature "
+                                 f"with input '{INPUT_KEY}' and output '{CLASSES_KEY}'")
+            self._x = self._graph.get_tensor_by_name(signature.inputs[INPUT_KEY].name)
+            self._classes = self._graph.get_tensor_by_name(signature.outputs[CLASSES_KEY].name)
+            probabilities = signature.outputs.get(PROBABILITIES_KEY)
+            self._probabilities = (self._graph.get_tensor_by_name(probabilities.name)
+                                   if probabilities is not None else None)
+            self._saver = tf.train.Saver(sharded=True)  # for export()
+        self._graph.finalize()
+        self._session = session
+        self._checkpoint_path = str(export_dir)
+        self._num_restores = 1
+
+    # -- following the checkpoint --------------------------------------------------
+
+    def _stat_state_file(self):
+        """(inode, size, mtime) of the checkpoint state file: changes whenever TensorFlow
+        rewrites it (it writes a new file and renames it over the old one)."""
+        try:
+            st = os.stat(os.path.join(self._model_dir, CHECKPOINT_STATE_FILE))
+        except OSError:
+            return None
+        return st.st_ino, st.st_size, st.st_mtime_ns
+
+    def _read_checkpoint_state(self):
+        """Read the state file once; return the latest checkpoint path it names."""
+        self._state_stamp = self._stat_state_file()
+        return latest_checkpoint(self._model_dir)
+
+    def _restore(self, path):
+        """A new session holding the variables of checkpoint ``path``."""
+        session = tf.Session(graph=self._graph)
+        try:
+            with self._graph.as_default():  # or Saver takes the eager path
+                self._saver.restore(session, path)
+            session.run(self._init_tables)
+        except BaseException:
+            session.close()
+            raise
+        self._checkpoint_path = path
+        self._num_restores += 1
+        return session
+
+    def _maybe_reload(self):
+        """Swap in the latest checkpoint if the state file changed; called under the lock.
+
+        The checkpoint is restored into a new session, and the old one is kept
+        if that fails (say a checkpoint removed by ``keep_checkpoint_max`` just
+        after it was named): every answer comes from one complete checkpoint.
+        """
+        if self._model_dir is None or self._stat_state_file() == self._state_stamp:
+            return
+        path = self._read_checkpoint_state()
+        if path is None or path == self._checkpoint_path or path == self._failed_reload:
+            return
+        try:
+            session = self._restore(path)
+        except (tf.errors.OpError, ValueError) as e:
+            self._failed_reload = path  # try again only once the state file names another
+            warnings.warn(f"Predictor: could not restore {path} ({_first_line(e)}); "
+                          f"still serving {self._checkpoint_path}", RuntimeWarning, stacklevel=4)
+            return
+        old, self._session, self._failed_reload = self._session, session, None
+        old.close()
+
+    def _run(self, fetch, images, batch=MAX_BATCH):
+        """Run ``fetch`` for the checked ``images``, in batches of ``batch`` (None: one run),
+        all from the same checkpoint."""
+        x = check_images(images)
+        with self._lock:
+            if self._session is None:
+                raise Tutorial17Error("Predictor: closed")
+            self._maybe_reload()
+            if batch is None:
+                return self._session.run(fetch, {self._x: x})
+            parts = [self._session.run(fetch, {self._x: x[i:i + batch]})
+                     for i in range(0, len(x), batch)]
+        return np.concatenate(parts)
+
+    # -- public API --------------------------------------------------------------------
+
+    def predict(self, images):
+        """Predicted class numbers, an int64 array of shape (N,).
+
+        ``images``: float pixels in [0, 1], shape (N, 784) or (N, 28, 28).
+        """
+        return self._run(self._classes, images)
+
+    def predict_proba(self, images):
+        """Class probabilities, a float32 array of shape (N, 10).
+
+        The canned DNNClassifier gives them; the walkthrough's CNN returns only
+        class numbers from its PREDICT mode and raises NoProbabilitiesError here.
+        """
+        if self._probabilities is None:
+            raise NoProbabilitiesError(
+                "predict_proba: this model's predictions are class numbers only (the "
+                "walkthrough's CNN returns argmax in PREDICT mode); use predict(), or "
+                "return the softmax as well from your model_fn")
+        return self._run(self._probabilities, images)
+
+    @property
+    def has_probabilities(self):
+        """True when :meth:`predict_proba` works for this model."""
+        return self._probabilities is not None
+
+    @property
+    def checkpoint_path(self):
+        """The checkpoint (or SavedModel directory) the answers come from."""
+        return self._checkpoint_path
+
+    @property
+    def num_restores(self):
+        """How many times a checkpoint was restored (1 until training writes a new one)."""
+        return self._num_restores
+
+    @property
+    def graph(self):
+        """The prediction graph (finalized), e.g. to find a layer's tensor by name."""
+        return self._graph
+
+    def run(self, tensors, images):
+        """Evaluate any tensors of the prediction graph (names or Tensors) for ``images``,
+        with the same checkpoint as :meth:`predict`; used for layer outputs."""
+        return self._run(tensors, images, batch=None)
+
+    def export(self, export_dir):
+        """Write the current model as a SavedModel to ``export_dir``; return its path.
+
+        ``export_dir`` must not exist yet (or be empty): nothing is overwritten.
+        The model is written to a temporary directory next to it and renamed into
+        place, so a failed export leaves no half-written SavedModel behind.
+        Signature ``serving_default``: input ``x`` (N, 784) float32, outputs
+        ``classes`` (N,) int64 and, where the model gives them, ``probabilities``.
+        """
+        export_dir = Path(export_dir)
+        if export_dir.exists() and (not export_dir.is_dir() or any(export_dir.iterdir())):
+            raise InputError(f"export: {export_dir} already exists; choose a new directory "
+                             "(nothing was overwritten)")
+        export_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{export_dir.name}-", dir=export_dir.parent))
+        os.chmod(staging, 0o755)  # mkdtemp's 0700 would make the export private
+        outputs = {CLASSES_KEY: self._classes}
+        if self._probabilities is not None:
+            outputs[PROBABILITIES_KEY] = self._probabilities
+        try:
+            with self._lock, self._graph.as_default():
+                if self._session is None:
+                    raise Tutorial17Error("Predictor: closed")
+                self._maybe_reload()
+                signature = tf.saved_model.signature_def_utils.predict_signature_def(
+                    inputs={INPUT_KEY: self._x}, outputs=outputs)
+                builder = tf.saved_model.builder.SavedModelBuilder(str(staging))
+                builder.add_meta_graph_and_variables(
+                    self._session, [tf.saved_model.tag_constants.SERVING],
+                    signature_def_map={SIGNATURE_KEY: signature}, saver=self._saver,
+                    strip_default_attrs=True)
+                builder.save()
+            os.rename(staging, export_dir)  # fails rather than replace a non-empty directory
+        except BaseException:
+            _remove_tree(staging)  # only the temporary directory made above
+            raise
+        return export_dir
+
+    def close(self):
+        """Release the session. Further calls raise."""
+        with self._lock:
+            if self._session is not None:
+                self._session.close()
+                self._session = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def __repr__(self):
+        return f"Predictor({self._checkpoint_path!r})"
+
+
+def _outputs_of(predictions):
+    """(classes as int64 (N,), probabilities or None) from an EstimatorSpec's predictions.
+
+    The canned DNNClassifier gives a dict with ``class_ids`` (N, 1) and
+    ``probabilities``; the walkthrough's CNN gives the class-number tensor itself.
+    """
+    if isinstance(predictions, dict):
+        if "class_ids" in predictions:
+            classes = tf.squeeze(predictions["class_ids"], axis=1)
+        elif "classes" in predictions and predictions["classes"].dtype.is_integer:
+            classes = predictions["classes"]
+        else:
+            raise InputError(f"Predictor: predictions {sorted(predictions)} hold no integer "
+                             "'class_ids' or 'classes'")
+        probabilities = predictions.get("probabilities")
+    else:
+        classes, probabilities = predictions, None
+    classes = tf.cast(tf.reshape(classes, [-1]), tf.int64, name="classes")
+    return classes, probabilities
+
+
+def _first_line(error):
+    """The first line of a TensorFlow error, without its wall of text."""
+    text = getattr(error, "message", None) or str(error)
+    return text.strip().splitlines()[0] if text.strip() else type(error).__name__
+
+
+def _remove_tree(path):
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
