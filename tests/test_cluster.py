@@ -24,6 +24,7 @@ from tutorial17.cli import main
 from tutorial17.dataset_inputs import check_dataset_input_fn, make_dataset_input_fn
 from tutorial17.errors import InputError
 from tutorial17.inputs import make_train_input_fn
+from tutorial17.locking import lock_model_dir
 
 RUN_TIMEOUT = 240  # seconds; a run takes 15-30 s on 2 idle cores
 FAST = ["--checkpoint-secs", "1", "--eval-throttle-secs", "1", "--no-progress"]
@@ -188,6 +189,31 @@ def test_cluster_task_without_ps_in_tf_config(tmp_path, monkeypatch, capsys):
     assert "'ps'" in capsys.readouterr().err
 
 
+def test_cluster_refuses_a_model_dir_another_process_trains(tiny_data_dir, tmp_path, capsys):
+    model_dir = tmp_path / "m"
+    with lock_model_dir(model_dir):  # as `python -m tutorial17 train` holds it
+        code = main(["cluster", "--model", "dnn", "--steps", "5", "--model-dir", str(model_dir),
+                     "--data-dir", str(tiny_data_dir)])
+    err = capsys.readouterr().err
+    assert code == 2 and "is training into this model directory" in err
+    assert err.count("\n") == 1
+    assert not (model_dir / cluster.RUNS_DIR).exists()  # no task was started
+
+
+def test_standalone_chief_takes_the_lock(tiny_data_dir, tmp_path, monkeypatch, capsys):
+    # A chief started by hand (no local launcher) guards the model directory itself.
+    monkeypatch.setenv("TF_CONFIG", json.dumps(
+        {"cluster": {"chief": ["127.0.0.1:1"], "ps": ["127.0.0.1:2"]},
+         "task": {"type": "chief", "index": 0}}))
+    monkeypatch.delenv(cluster_task.PARENT_PID_ENV, raising=False)
+    with lock_model_dir(tmp_path):
+        code = main(["cluster-task", "--model", "dnn", "--steps", "5", "--model-dir",
+                     str(tmp_path), "--data-dir", str(tiny_data_dir), "--no-progress"])
+    assert code == 2
+    assert "is training into this model directory" in capsys.readouterr().err
+    assert tf.train.latest_checkpoint(str(tmp_path)) is None
+
+
 # --- Real clusters ---
 
 def test_cluster_reaches_max_steps_evaluates_and_leaves_no_process(tiny_data_dir, tmp_path):
@@ -245,8 +271,11 @@ def test_killed_worker_interrupt_and_resume(tiny_data_dir, tmp_path):
     assert "worker-0 failed (killed by signal 9)" in err
     assert "run the same command again" in out
     assert_all_gone(pids)
-
+    # On Ctrl-C the chief saved the step it had reached before everything stopped.
     resumed_from = checkpoint_step(model_dir)
+    assert f"after the chief saved; checkpoint at global step {resumed_from} " in out
+    assert "stopping after this step and saving a checkpoint" in (
+        run_dir / "chief-0.log").read_text()
     steps = resumed_from + 20
     command[command.index("--steps") + 1] = str(steps)
     proc = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT + 30)

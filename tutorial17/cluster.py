@@ -6,7 +6,12 @@ evaluator, all sharing one model directory. It shows one progress line (the
 global step the chief reports), then the final global step and test accuracy,
 and stops every process it started: when training ends, on error and on Ctrl-C
 (parameter servers never exit by themselves). Each task runs in its own process
-group, stopped with SIGTERM, then SIGKILL if it lingers.
+group, stopped with SIGTERM, then SIGKILL if it lingers. On Ctrl-C the chief is
+asked first (SIGINT) to stop after its current step and save a checkpoint.
+
+The launcher holds the model directory's training lock (:mod:`.locking`) for
+the whole run, so no other ``train`` or ``cluster`` writes into it meanwhile;
+the tasks it starts share the directory by design and take no lock.
 """
 
 import json
@@ -24,11 +29,14 @@ from tqdm import tqdm
 
 from . import cluster_task
 from .errors import Tutorial17Error
+from .locking import lock_model_dir
 
 LOOPBACK = "127.0.0.1"
 POLL_SECS = 0.25
 STOP_GRACE_SECS = 5.0
 """How long a task gets to exit after SIGTERM before SIGKILL."""
+CHIEF_SAVE_SECS = 30.0
+"""On Ctrl-C, how long the chief gets to finish its step and save a checkpoint."""
 LOG_TAIL_LINES = 3
 RUNS_DIR = "cluster-runs"
 """Per-run logs and status files go to ``<model_dir>/cluster-runs/<timestamp>/``."""
@@ -276,6 +284,19 @@ class LocalCluster:
         tasks = list(self.procs) if tasks is None else tasks
         stop_processes([self.procs[t] for t in tasks])
 
+    def ask_to_save(self, task, timeout=CHIEF_SAVE_SECS):
+        """Send SIGINT to ``task`` (a chief stops after its step and saves a checkpoint)
+        and wait up to ``timeout`` s for it to exit. True if it exited."""
+        proc = self.procs.get(task)
+        if proc is None or proc.poll() is not None:
+            return False
+        try:
+            os.kill(proc.pid, signal.SIGINT)
+            proc.wait(timeout=timeout)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            return False
+        return True
+
     @property
     def pids(self):
         return {task.name: proc.pid for task, proc in self.procs.items()}
@@ -356,10 +377,21 @@ def run_cluster(model, model_dir, max_steps, num_workers=1, num_ps=1, evaluator=
     parameter-server cluster. Ports are ``base_port``, ``base_port+1``, ... when
     given, else free ones. ``timeout`` (seconds) bounds the whole run.
     Every process started here has ended when this returns or raises.
+    Raises :class:`~tutorial17.locking.ModelDirBusyError` if another process is
+    training into ``model_dir``.
     """
     check_cluster_args(num_workers, num_ps, mirrored)
     model_dir = Path(model_dir)
-    model_dir.mkdir(parents=True, exist_ok=True)
+    with lock_model_dir(model_dir):
+        return _run_cluster(model, model_dir, max_steps, num_workers, num_ps, evaluator,
+                            mirrored, data_dir, base_port, host, checkpoint_secs,
+                            eval_throttle_secs, timeout, progress, log, progress_file)
+
+
+def _run_cluster(model, model_dir, max_steps, num_workers, num_ps, evaluator, mirrored,
+                 data_dir, base_port, host, checkpoint_secs, eval_throttle_secs, timeout,
+                 progress, log, progress_file):
+    """:func:`run_cluster` once the model directory is locked."""
     run_dir = _new_run_dir(model_dir)
     if mirrored:
         cluster, trainers = None, [Task("local")]
@@ -408,9 +440,15 @@ def run_cluster(model, model_dir, max_steps, num_workers=1, num_ps=1, evaluator=
         bar.close()
     except (KeyboardInterrupt, _Terminated):
         bar.close()
+        # The chief saves its current step (parameter servers still up to read from),
+        # then everything else stops. A second Ctrl-C stops everything at once.
+        saved = run.ask_to_save(trainers[0])
         run.stop()
-        log(f"Stopped {len(run.procs)} task(s); run the same command again to continue from "
-            f"the last checkpoint in {model_dir}")
+        step = _checkpoint_step(model_dir)
+        where = (f"checkpoint at global step {step} in {model_dir}" if step is not None
+                 else f"no checkpoint yet in {model_dir}")
+        log(f"Stopped {len(run.procs)} task(s){' after the chief saved' if saved else ''}; "
+            f"{where}; run the same command again to continue from it")
         raise KeyboardInterrupt from None
     finally:
         bar.close()
@@ -431,6 +469,14 @@ def run_cluster(model, model_dir, max_steps, num_workers=1, num_ps=1, evaluator=
                          loss=metrics["loss"], eval_step=metrics["step"],
                          seconds=time.monotonic() - start, steps_per_sec=bar.steps_per_sec(),
                          run_dir=run_dir, pids=run.pids)
+
+
+def _checkpoint_step(model_dir):
+    """The global step of the newest checkpoint in ``model_dir``, or None."""
+    import tensorflow.compat.v1 as tf
+
+    path = tf.train.latest_checkpoint(str(model_dir))
+    return int(path.rsplit("-", 1)[1]) if path else None
 
 
 def _check_deadline(deadline, timeout, what):

@@ -115,7 +115,8 @@ def cmd_cluster_task(args):
     metrics = cluster_task.run_task(
         args.model, args.model_dir, args.steps, data_dir=args.data_dir, mirrored=args.mirrored,
         checkpoint_secs=args.checkpoint_secs, eval_throttle_secs=args.eval_throttle_secs,
-        status_file=args.status_file, progress=not args.no_progress)
+        status_file=args.status_file, progress=not args.no_progress,
+        lock=not parent)  # a local launcher holds the lock for all its tasks
     if metrics is not None:
         print(f"Accuracy {metrics['accuracy']:.4f}, loss {metrics['loss']:.4f} at global step "
               f"{metrics['global_step']}")

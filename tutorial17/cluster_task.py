@@ -10,6 +10,7 @@ in the shared model directory until one reaches ``max_steps``. Without
 ``MirroredStrategy`` over the local GPUs when asked).
 """
 
+import contextlib
 import json
 import os
 import threading
@@ -23,6 +24,8 @@ from . import models
 from .data import read_data_sets
 from .dataset_inputs import check_dataset_input_fn, make_dataset_input_fn
 from .errors import Tutorial17Error
+from .interrupt import stop_on_interrupt
+from .locking import lock_model_dir
 from .progress import ProgressHook
 
 TF_CONFIG_ENV = "TF_CONFIG"
@@ -213,11 +216,15 @@ def train_and_evaluate(estimator, train_input_fn, eval_input_fn, max_steps, hook
 
 def run_task(model, model_dir, max_steps, data_dir=None, mirrored=False,
              checkpoint_secs=CHECKPOINT_SECS, eval_throttle_secs=EVAL_THROTTLE_SECS,
-             status_file=None, progress=False, log=print):
+             status_file=None, progress=False, log=print, lock=True):
     """Run the task ``TF_CONFIG`` names (or, without it, train and evaluate locally).
 
     Returns the final evaluation metrics when this task evaluated, else None.
-    A ``ps`` task never returns: it serves until it is stopped.
+    A ``ps`` task never returns: it serves until it is stopped. The chief (or the
+    local task) stops after its current step and saves a checkpoint on the first
+    SIGINT (Ctrl-C), and with ``lock`` holds the model directory's training lock:
+    the other tasks share the directory by design and take none. (A launcher that
+    holds the lock itself for all its tasks passes ``lock=False``.)
     """
     tf_config = read_tf_config()
     if tf_config is None:
@@ -260,17 +267,13 @@ def run_task(model, model_dir, max_steps, data_dir=None, mirrored=False,
     if task_type == "worker":
         wait_for_first_checkpoint(model_dir)
 
-    for attempt in range(EVAL_RETRIES + 1):
-        try:
-            result = train_and_evaluate(estimator, train_fn, eval_fn, max_steps, hooks=hooks,
-                                        eval_throttle_secs=eval_throttle_secs)
-            break
-        except (ValueError, tf.errors.NotFoundError) as e:
-            # The chief keeps only the last few checkpoints: one can be deleted between
-            # the evaluator choosing it and restoring it. Start over with the newest.
-            if task_type != "evaluator" or attempt == EVAL_RETRIES or not _vanished(e):
-                raise
-            log("evaluator: the checkpoint went away while being read; trying the newest")
+    with contextlib.ExitStack() as stack:
+        if task_type in ("chief", "local"):
+            if lock:
+                stack.enter_context(lock_model_dir(model_dir))
+            hooks.append(stack.enter_context(stop_on_interrupt()))
+        result = _train_and_evaluate_retrying(task_type, estimator, train_fn, eval_fn,
+                                              max_steps, hooks, eval_throttle_secs, log)
     metrics = result[0] if result else None
     if status_hook is not None and task_type != "evaluator":
         # The chief's (or local task's) last checkpoint holds the final global step.
@@ -278,3 +281,18 @@ def run_task(model, model_dir, max_steps, data_dir=None, mirrored=False,
                 if task_type in ("chief", "local") else None)
         write_status(status_file, step=step, local_steps=status_hook.local_steps, done=True)
     return metrics
+
+
+def _train_and_evaluate_retrying(task_type, estimator, train_fn, eval_fn, max_steps, hooks,
+                                 eval_throttle_secs, log):
+    """:func:`train_and_evaluate`, started over (evaluator only) when a checkpoint vanishes."""
+    for attempt in range(EVAL_RETRIES + 1):
+        try:
+            return train_and_evaluate(estimator, train_fn, eval_fn, max_steps, hooks=hooks,
+                                      eval_throttle_secs=eval_throttle_secs)
+        except (ValueError, tf.errors.NotFoundError) as e:
+            # The chief keeps only the last few checkpoints: one can be deleted between
+            # the evaluator choosing it and restoring it. Start over with the newest.
+            if task_type != "evaluator" or attempt == EVAL_RETRIES or not _vanished(e):
+                raise
+            log("evaluator: the checkpoint went away while being read; trying the newest")
