@@ -72,14 +72,14 @@ def make_dataset_input_fn(images, cls=None, batch_size=BATCH_SIZE, shuffle=True,
             else:
                 yield {"x": x[idx]}, y[idx]
 
-    features_spec = {"x": tf.TensorSpec(shape=(None, img_size_flat), dtype=tf.float32)}
-    if y is None:
-        signature = features_spec
-    else:
-        signature = (features_spec, tf.TensorSpec(shape=(None,), dtype=tf.int64))
+    # output_types/output_shapes rather than TF 2.4's output_signature: TF 1.15 has only these.
+    types, shapes = {"x": tf.float32}, {"x": tf.TensorShape([None, img_size_flat])}
+    if y is not None:
+        types, shapes = (types, tf.int64), (shapes, tf.TensorShape([None]))
 
     def input_fn():
-        dataset = tf.data.Dataset.from_generator(batches, output_signature=signature)
+        dataset = tf.data.Dataset.from_generator(batches, output_types=types,
+                                                 output_shapes=shapes)
         return dataset.prefetch(1)
 
     input_fn.is_dataset_input_fn = True
