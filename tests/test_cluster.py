@@ -172,6 +172,8 @@ def test_stop_processes_kills_what_ignores_sigterm():
     (["--ps", "0"], "--ps must be at least 1"),
     (["--mirrored", "--workers", "2"], "--mirrored"),
     (["--workers", "-1"], "must be at least 0"),
+    (["--mirrored", "--evaluator"], "--evaluator"),
+    (["--data-dir", "no/such/dir"], "no such directory"),
 ])
 def test_bad_cluster_arguments(args, message, tmp_path, capsys):
     code = main(["cluster", "--model", "dnn", "--steps", "5", "--model-dir",

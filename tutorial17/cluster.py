@@ -123,8 +123,11 @@ def cluster_tasks(num_workers, num_ps, evaluator=False):
     return tasks
 
 
-def check_cluster_args(num_workers, num_ps, mirrored):
+def check_cluster_args(num_workers, num_ps, mirrored, evaluator=False):
     """Refuse combinations that cannot work, with one line saying why."""
+    if mirrored and evaluator:
+        raise ClusterError("--evaluator is a task of a parameter-server cluster; --mirrored "
+                           "evaluates in its one process after training")
     if mirrored and (num_workers or num_ps):
         raise ClusterError("--mirrored trains in one process over all local GPUs: use it "
                            "with --workers 0 --ps 0 (a parameter-server cluster replicates "
@@ -380,7 +383,7 @@ def run_cluster(model, model_dir, max_steps, num_workers=1, num_ps=1, evaluator=
     Raises :class:`~tutorial17.locking.ModelDirBusyError` if another process is
     training into ``model_dir``.
     """
-    check_cluster_args(num_workers, num_ps, mirrored)
+    check_cluster_args(num_workers, num_ps, mirrored, evaluator)
     model_dir = Path(model_dir)
     with lock_model_dir(model_dir):
         return _run_cluster(model, model_dir, max_steps, num_workers, num_ps, evaluator,
