@@ -1,5 +1,9 @@
 """Training speed of the local cluster with 0, 1 and 2 workers, and of one process.
 
+The one-process baselines: ``workflow.train`` as the walkthrough runs it
+(``numpy_input_fn``, in this process), and ``cluster --mirrored`` (one CPU
+replica of ``MirroredStrategy`` fed by the generator ``tf.data`` input).
+
 Each set-up trains a fresh model to ``--steps`` global steps on the full MNIST
 training split and reports TensorFlow's own ``global_step/sec`` summaries (the
 chief's StepCounterHook writes one every 100 steps; they count the steps of
@@ -20,14 +24,17 @@ import platform
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import tutorial17  # noqa: F401  (quiet TensorFlow before it loads)
 import tensorflow.compat.v1 as tf
 
-from tutorial17 import cluster
+from tutorial17 import cluster, inputs, models, workflow
+from tutorial17.data import read_data_sets
 
 SETUPS = [
+    ("one process (workflow.train, numpy_input_fn)", {"baseline": True}),
     ("one process (--mirrored, 1 CPU replica)", {"mirrored": True, "num_workers": 0,
                                                   "num_ps": 0}),
     ("chief + 1 ps", {"num_workers": 0, "num_ps": 1}),
@@ -58,20 +65,39 @@ def step_shares(run_dir):
     return shares
 
 
+def run_baseline(model, model_dir, steps, data_dir):
+    """Train and evaluate in this process as the walkthrough does; ``(result fields, run_dir)``."""
+    data = read_data_sets(data_dir)
+    estimator = models.make_estimator(model, model_dir=model_dir)
+    start = time.monotonic()
+    global_step = workflow.train(estimator, inputs.make_train_input_fn(
+        data.train.images, data.train.cls), steps, progress=False)
+    metrics = workflow.evaluate(estimator, inputs.make_test_input_fn(data.test.images,
+                                                                     data.test.cls))
+    return {"global_step": global_step, "seconds": time.monotonic() - start,
+            "accuracy": metrics["accuracy"], "steps_by_trainer": {"this process": global_step}}
+
+
 def run_setup(model, steps, data_dir, options):
     with tempfile.TemporaryDirectory(prefix="cluster-bench-") as model_dir:
         load_before = os.getloadavg()[0]
-        result = cluster.run_cluster(model, model_dir, steps, data_dir=data_dir,
-                                     progress=False, log=lambda *a: None, **options)
+        if options.get("baseline"):
+            done = run_baseline(model, model_dir, steps, data_dir)
+        else:
+            result = cluster.run_cluster(model, model_dir, steps, data_dir=data_dir,
+                                         progress=False, log=lambda *a: None, **options)
+            done = {"global_step": result.global_step, "seconds": result.seconds,
+                    "accuracy": result.accuracy,
+                    "steps_by_trainer": step_shares(result.run_dir)}
         rates = rates_from_events(model_dir)
         # Workers join a few seconds after the chief starts: time the second half only.
         steady = rates[len(rates) // 2:]
         return {"global_steps_per_sec": statistics.median(steady) if steady else None,
                 "rate_samples": len(rates),
-                "steps_by_trainer": step_shares(result.run_dir),
-                "global_step": result.global_step,
-                "wall_seconds": round(result.seconds, 1),
-                "accuracy": result.accuracy,
+                "steps_by_trainer": done["steps_by_trainer"],
+                "global_step": done["global_step"],
+                "wall_seconds": round(done["seconds"], 1),
+                "accuracy": done["accuracy"],
                 "load_average_before": round(load_before, 2),
                 "load_average_after": round(os.getloadavg()[0], 2)}
 
