@@ -260,7 +260,11 @@ def test_killed_worker_interrupt_and_resume(tiny_data_dir, tmp_path):
         assert chief["step"] >= chief["local_steps"] + 10
         pids = json.loads((run_dir / "pids.json").read_text())
         os.kill(pids["worker-0"], signal.SIGKILL)
-        killed_at = (cluster.read_status(run_dir / "chief-0.json") or {}).get("step") or 0
+        # The launcher has seen it die once it has reaped it (the zombie is gone).
+        wait_for(lambda: not os.path.exists(f"/proc/{pids['worker-0']}"), 30,
+                 "the launcher to notice the dead worker")
+        killed_at = max((cluster.read_status(run_dir / "chief-0.json") or {}).get("step") or 0,
+                        checkpoint_step(model_dir) or 0)
         # The chief trains on alone and writes newer checkpoints.
         wait_for(lambda: (checkpoint_step(model_dir) or 0) > killed_at + 10, RUN_TIMEOUT,
                  "a checkpoint after the worker died")
