@@ -108,14 +108,17 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=3000, help="global steps per set-up")
     parser.add_argument("--data-dir", type=Path, help="MNIST directory (default: the usual)")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--only", help="run only the set-ups whose name contains this text")
     args = parser.parse_args(argv)
+    setups = [(name, options) for name, options in SETUPS
+              if args.only is None or args.only in name]
 
     print(f"{args.model}, {args.steps} global steps, {os.cpu_count()} CPU cores, "
           f"TensorFlow {tf.__version__}, Python {platform.python_version()}", flush=True)
     print("| set-up | global steps/s (median, 2nd half) | steps by trainer | wall s | accuracy | load |")
     print("|---|---|---|---|---|---|", flush=True)
     results = {}
-    for name, options in SETUPS:
+    for name, options in setups:
         r = run_setup(args.model, args.steps, args.data_dir, options)
         results[name] = r
         rate = (f"{r['global_steps_per_sec']:.1f}" if r["global_steps_per_sec"] is not None
