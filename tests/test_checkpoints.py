@@ -146,6 +146,14 @@ def test_optimizer_state_is_recognised():
                          "beta2_power", "dnn/logits/kernel/t_0/Adagrad"}
 
 
+def test_mirrored_strategy_slots_are_optimizer_state():
+    # MirroredStrategy names the canned DNN's Adagrad slots with the scope twice.
+    names = {"dnn/logits/kernel", "dnn/dnn/logits/kernel/Adagrad", "dnn/extra/kernel",
+             "global_step"}
+    optimizer = {n for n in names if is_optimizer_state(n, names)}
+    assert optimizer == {"dnn/dnn/logits/kernel/Adagrad"}
+
+
 def test_compare_sorts_out_the_three_kinds():
     model = {"a/kernel": (3, 4), "b/kernel": (4, 2), "c/kernel": (2, 2)}
     ckpt = {"a/kernel": (3, 4), "a/kernel/Adam": (3, 4), "b/kernel": (4, 5),

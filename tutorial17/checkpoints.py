@@ -52,15 +52,27 @@ def resolve_checkpoint(source):
     raise NoCheckpointError(f"{path}: neither a model directory nor a checkpoint")
 
 
+def _tails(path):
+    """``path`` and what is left of it after dropping leading components:
+    ``a/b/c``, ``b/c``, ``c``."""
+    parts = path.split("/")
+    return ["/".join(parts[i:]) for i in range(len(parts))]
+
+
 def is_optimizer_state(name, all_names):
     """True for an optimizer's variable: a slot such as ``layer_fc1/kernel/Adam``
-    (named after another variable) or Adam's ``beta1_power``/``beta2_power``."""
+    (named after another variable) or Adam's ``beta1_power``/``beta2_power``.
+
+    Under ``MirroredStrategy`` the slots sit in the model's name scope once more
+    (``dnn/dnn/logits/kernel/Adagrad`` for ``dnn/logits/kernel``), so a slot's
+    variable may also be a tail of its path.
+    """
     if _OPTIMIZER_GLOBALS.search(name):
         return True
     parent = name
     while "/" in parent:
         parent = parent.rsplit("/", 1)[0]
-        if parent in all_names:
+        if any(tail in all_names for tail in _tails(parent)):
             return True
     return False
 

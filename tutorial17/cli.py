@@ -11,6 +11,7 @@ import platform
 import sys
 from pathlib import Path
 
+from . import cluster_cli
 from .errors import Tutorial17Error
 
 EXIT_USAGE = 2
@@ -76,6 +77,7 @@ def build_parser():
     p.add_argument("--count", type=_positive_int, default=9, help="how many test images")
 
     sub.add_parser("info", help="versions, devices and the data directory in use")
+    cluster_cli.add_parsers(sub)
     return parser
 
 
@@ -191,6 +193,7 @@ def cmd_info(args):
 
 COMMANDS = {"walkthrough": cmd_walkthrough, "train": cmd_train, "evaluate": cmd_evaluate,
             "predict": cmd_predict, "info": cmd_info}
+COMMANDS.update(cluster_cli.COMMANDS)
 
 
 def main(argv=None):

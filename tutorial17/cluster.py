@@ -1,0 +1,529 @@
+"""A local TensorFlow cluster on loopback: what ``python -m tutorial17 cluster`` runs.
+
+It starts one process per task (``python -m tutorial17 cluster-task``), each with
+its own ``TF_CONFIG``: one chief, N workers, M parameter servers, optionally an
+evaluator, all sharing one model directory. It shows one progress line (the
+global step the chief reports), then the final global step and test accuracy,
+and stops every process it started: when training ends, on error and on Ctrl-C
+(parameter servers never exit by themselves). Each task runs in its own process
+group, stopped with SIGTERM, then SIGKILL if it lingers. On Ctrl-C the chief is
+asked first (SIGINT) to stop after its current step and save a checkpoint.
+
+The launcher holds the model directory's training lock (:mod:`.locking`) for
+the whole run, so no other ``train`` or ``cluster`` writes into it meanwhile;
+the tasks it starts share the directory by design and take no lock.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from . import cluster_task
+from .errors import Tutorial17Error
+from .locking import lock_model_dir
+
+LOOPBACK = "127.0.0.1"
+POLL_SECS = 0.25
+STOP_GRACE_SECS = 5.0
+"""How long a task gets to exit after SIGTERM before SIGKILL."""
+CHIEF_SAVE_SECS = 30.0
+"""On Ctrl-C, how long the chief gets to finish its step and save a checkpoint."""
+LOG_TAIL_LINES = 3
+RUNS_DIR = "cluster-runs"
+"""Per-run logs and status files go to ``<model_dir>/cluster-runs/<timestamp>/``."""
+EVAL_DIR = "eval"
+
+
+class ClusterError(Tutorial17Error):
+    """A task of the local cluster failed, or the cluster did not finish in time."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One task of the cluster: ``type`` is chief, worker, ps, evaluator or local."""
+
+    type: str
+    index: int = 0
+
+    @property
+    def name(self):
+        return f"{self.type}-{self.index}"
+
+
+@dataclass
+class ClusterResult:
+    """What a finished cluster run reports."""
+
+    global_step: int
+    accuracy: float
+    loss: float
+    eval_step: int
+    seconds: float
+    steps_per_sec: float
+    run_dir: Path
+    pids: dict = field(default_factory=dict)
+
+
+# --- Cluster spec and TF_CONFIG ---
+
+def pick_free_ports(count, host=LOOPBACK):
+    """``count`` distinct TCP ports free on ``host`` right now.
+
+    All sockets stay open until every port is chosen, so the ports differ;
+    another program could still take one before TensorFlow binds it (then that
+    task fails to start and the run stops with its error).
+    """
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((host, 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def make_cluster_spec(num_workers, num_ps, ports, host=LOOPBACK):
+    """``{"chief": [...], "worker": [...], "ps": [...]}`` with ``host:port`` addresses.
+
+    ``ports`` gives one port per task, chief first, then workers, then ps.
+    """
+    needed = 1 + num_workers + num_ps
+    if len(ports) != needed:
+        raise ValueError(f"need {needed} ports, got {len(ports)}")
+    addresses = [f"{host}:{port}" for port in ports]
+    spec = {"chief": addresses[:1], "ps": addresses[1 + num_workers:]}
+    if num_workers:
+        spec["worker"] = addresses[1:1 + num_workers]
+    return spec
+
+
+def make_tf_config(cluster, task):
+    """The ``TF_CONFIG`` dict for ``task`` in ``cluster``."""
+    return {"cluster": cluster, "task": {"type": task.type, "index": task.index}}
+
+
+def cluster_tasks(num_workers, num_ps, evaluator=False):
+    """Tasks in start order: parameter servers first, then chief, workers, evaluator."""
+    tasks = [Task("ps", i) for i in range(num_ps)] + [Task("chief")]
+    tasks += [Task("worker", i) for i in range(num_workers)]
+    if evaluator:
+        tasks.append(Task("evaluator"))
+    return tasks
+
+
+def check_cluster_args(num_workers, num_ps, mirrored, evaluator=False):
+    """Refuse combinations that cannot work, with one line saying why."""
+    if mirrored and evaluator:
+        raise ClusterError("--evaluator is a task of a parameter-server cluster; --mirrored "
+                           "evaluates in its one process after training")
+    if mirrored and (num_workers or num_ps):
+        raise ClusterError("--mirrored trains in one process over all local GPUs: use it "
+                           "with --workers 0 --ps 0 (a parameter-server cluster replicates "
+                           "across processes instead)")
+    if not mirrored and num_ps < 1:
+        raise ClusterError("--ps must be at least 1: parameter servers hold the variables "
+                           "the chief and workers share")
+    if num_workers < 0:
+        raise ClusterError("--workers must be 0 or more")
+
+
+# --- Reading what the tasks leave behind ---
+
+def read_status(path):
+    """The JSON status a task last wrote, or None if there is none (yet)."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def read_eval_metrics(model_dir, eval_dir=EVAL_DIR):
+    """The last evaluation in ``model_dir/eval``: ``{"step", "accuracy", "loss"}`` or None.
+
+    Reads the evaluator's events files, the same ones TensorBoard shows.
+    """
+    import tensorflow.compat.v1 as tf
+
+    found = {}
+    for path in sorted(Path(model_dir, eval_dir).glob("events.out.tfevents.*")):
+        for event in tf.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                if value.tag in ("accuracy", "loss"):
+                    found.setdefault(event.step, {})[value.tag] = float(value.simple_value)
+    complete = [step for step, values in found.items() if len(values) == 2]
+    if not complete:
+        return None
+    step = max(complete)
+    return {"step": int(step), **found[step]}
+
+
+def _log_tail(path, lines=LOG_TAIL_LINES):
+    try:
+        text = Path(path).read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return " | ".join(line.strip() for line in text[-lines:])
+
+
+def _first_line_starting(path, prefix):
+    try:
+        lines = Path(path).read_text(errors="replace").splitlines()
+    except OSError:
+        lines = []
+    return next((line for line in lines if line.startswith(prefix)), f"{prefix} (not logged)")
+
+
+def _describe_exit(code):
+    return f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+
+
+# --- Starting and stopping processes ---
+
+def task_command(task, model, model_dir, max_steps, data_dir=None, mirrored=False,
+                 checkpoint_secs=cluster_task.CHECKPOINT_SECS,
+                 eval_throttle_secs=cluster_task.EVAL_THROTTLE_SECS, status_file=None):
+    """The command line that runs ``task`` (its role comes from TF_CONFIG, not from here)."""
+    cmd = [sys.executable, "-m", "tutorial17", "cluster-task", "--model", model,
+           "--model-dir", str(model_dir), "--steps", str(max_steps),
+           "--checkpoint-secs", str(checkpoint_secs),
+           "--eval-throttle-secs", str(eval_throttle_secs), "--no-progress"]
+    if data_dir is not None:
+        cmd += ["--data-dir", str(data_dir)]
+    if mirrored:
+        cmd.append("--mirrored")
+    if status_file is not None:
+        cmd += ["--status-file", str(status_file)]
+    return cmd
+
+
+def task_environment(task, cluster=None, base=None):
+    """The environment of ``task``: ``TF_CONFIG`` for a cluster task, none for a local one."""
+    env = dict(os.environ if base is None else base)
+    env.pop(cluster_task.TF_CONFIG_ENV, None)
+    if cluster is not None:
+        env[cluster_task.TF_CONFIG_ENV] = json.dumps(make_tf_config(cluster, task))
+    env[cluster_task.PARENT_PID_ENV] = str(os.getpid())
+    # Many processes share this machine's GPUs (if any): grow memory on demand
+    # instead of each task taking it all; parameter servers need none.
+    env.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
+    if task.type == "ps":
+        env["CUDA_VISIBLE_DEVICES"] = ""
+    return env
+
+
+def stop_processes(procs, grace=STOP_GRACE_SECS):
+    """Stop every running process of ``procs`` (``Popen`` objects, each leading its own
+    process group): SIGTERM to each group, then SIGKILL to those still alive after
+    ``grace`` seconds. Waits for all of them, so none is left as a zombie."""
+    def signal_group(proc, sig):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    running = [p for p in procs if p.poll() is None]
+    for proc in running:
+        signal_group(proc, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for proc in running:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            signal_group(proc, signal.SIGKILL)
+            proc.wait()
+    # Members of a group whose leader already exited (rare: tasks start no children).
+    for proc in procs:
+        signal_group(proc, signal.SIGKILL)
+
+
+class _Terminated(BaseException):
+    """SIGTERM reached the launcher: stop the tasks like on Ctrl-C."""
+
+
+class LocalCluster:
+    """Processes of one local cluster run, with their logs and status files in ``run_dir``."""
+
+    def __init__(self, run_dir):
+        self.run_dir = Path(run_dir)
+        self.procs = {}
+        self._logs = {}
+
+    def start(self, task, cmd, env):
+        log_path = self.run_dir / f"{task.name}.log"
+        with open(log_path, "wb") as log:
+            self.procs[task] = subprocess.Popen(cmd, env=env, stdout=log,
+                                                stderr=subprocess.STDOUT,
+                                                stdin=subprocess.DEVNULL,
+                                                start_new_session=True)
+        self._logs[task] = log_path
+        self._write_pids()
+
+    def _write_pids(self):
+        pids = {task.name: proc.pid for task, proc in self.procs.items()}
+        (self.run_dir / "pids.json").write_text(json.dumps(pids, indent=1) + "\n")
+
+    def status_file(self, task):
+        return self.run_dir / f"{task.name}.json"
+
+    def failure(self, task):
+        """One line on why ``task`` ended badly."""
+        proc = self.procs[task]
+        return (f"{task.name} failed ({_describe_exit(proc.returncode)}): "
+                f"{_log_tail(self._logs[task]) or 'no output'} (log: {self._logs[task]})")
+
+    def stop(self, tasks=None):
+        tasks = list(self.procs) if tasks is None else tasks
+        stop_processes([self.procs[t] for t in tasks])
+
+    def ask_to_save(self, task, timeout=CHIEF_SAVE_SECS):
+        """Send SIGINT to ``task`` (a chief stops after its step and saves a checkpoint)
+        and wait up to ``timeout`` s for it to exit. True if it exited."""
+        proc = self.procs.get(task)
+        if proc is None or proc.poll() is not None:
+            return False
+        try:
+            os.kill(proc.pid, signal.SIGINT)
+            proc.wait(timeout=timeout)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            return False
+        return True
+
+    @property
+    def pids(self):
+        return {task.name: proc.pid for task, proc in self.procs.items()}
+
+
+def _new_run_dir(model_dir):
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = Path(model_dir) / RUNS_DIR
+    for suffix in [""] + [f"-{i}" for i in range(1, 1000)]:
+        run_dir = base / (stamp + suffix)
+        try:
+            run_dir.mkdir(parents=True)
+            return run_dir
+        except FileExistsError:
+            continue
+    raise ClusterError(f"cannot create a run directory under {base}")
+
+
+class _Progress:
+    """One tqdm line: the global step the chief reports, out of ``max_steps``."""
+
+    def __init__(self, max_steps, desc, file, enabled):
+        self.max_steps, self.desc, self.enabled = max_steps, desc, enabled
+        self.file = file if file is not None else sys.stderr
+        self.bar = None
+        self.samples = []  # (time, global step) as reported
+
+    def update(self, status, note=""):
+        if not status or status.get("step") is None:
+            return
+        step = int(status["step"])
+        # Only steps as they happen: the final record comes after saving (and evaluating).
+        if not status.get("done") and (not self.samples or step != self.samples[-1][1]):
+            self.samples.append((float(status["time"]), step))
+        if not self.enabled:
+            return
+        if self.bar is None:
+            self.bar = tqdm(total=self.max_steps, initial=min(step, self.max_steps),
+                            desc=self.desc, unit="step", file=self.file, ncols=100,
+                            dynamic_ncols=False, mininterval=0.5)
+        postfix = f"step={step}"
+        if status.get("loss") is not None:
+            postfix += f" loss={status['loss']:.4g}"
+        self.bar.set_postfix_str(postfix + note, refresh=False)
+        self.bar.update(min(step, self.max_steps) - self.bar.n)
+
+    def write(self, line):
+        if self.bar is not None:
+            self.bar.write(line, file=self.file)
+        else:
+            print(line, file=self.file, flush=True)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def steps_per_sec(self):
+        """Global steps per second between the first and the last report while training
+        (NaN when training was too short to see two reports)."""
+        if len(self.samples) < 2:
+            return float("nan")
+        (t0, s0), (t1, s1) = self.samples[0], self.samples[-1]
+        return (s1 - s0) / (t1 - t0) if t1 > t0 else float("nan")
+
+
+def run_cluster(model, model_dir, max_steps, num_workers=1, num_ps=1, evaluator=False,
+                mirrored=False, data_dir=None, base_port=None, host=LOOPBACK,
+                checkpoint_secs=cluster_task.CHECKPOINT_SECS,
+                eval_throttle_secs=cluster_task.EVAL_THROTTLE_SECS, timeout=None,
+                progress=True, log=print, progress_file=None):
+    """Train ``model`` to global step ``max_steps`` on a local cluster; return a
+    :class:`ClusterResult`.
+
+    Continues from a checkpoint already in ``model_dir``. Without ``evaluator``, a
+    lone evaluator task evaluates the final checkpoint once training has ended.
+    ``mirrored`` runs a single local task with ``MirroredStrategy`` instead of a
+    parameter-server cluster. Ports are ``base_port``, ``base_port+1``, ... when
+    given, else free ones. ``timeout`` (seconds) bounds the whole run.
+    Every process started here has ended when this returns or raises.
+    Raises :class:`~tutorial17.locking.ModelDirBusyError` if another process is
+    training into ``model_dir``.
+    """
+    check_cluster_args(num_workers, num_ps, mirrored, evaluator)
+    model_dir = Path(model_dir)
+    with lock_model_dir(model_dir):
+        return _run_cluster(model, model_dir, max_steps, num_workers, num_ps, evaluator,
+                            mirrored, data_dir, base_port, host, checkpoint_secs,
+                            eval_throttle_secs, timeout, progress, log, progress_file)
+
+
+def _run_cluster(model, model_dir, max_steps, num_workers, num_ps, evaluator, mirrored,
+                 data_dir, base_port, host, checkpoint_secs, eval_throttle_secs, timeout,
+                 progress, log, progress_file):
+    """:func:`run_cluster` once the model directory is locked."""
+    run_dir = _new_run_dir(model_dir)
+    if mirrored:
+        cluster, trainers = None, [Task("local")]
+        tasks = list(trainers)
+        where = "one local process with MirroredStrategy"
+    else:
+        count = 1 + num_workers + num_ps
+        ports = (list(range(base_port, base_port + count)) if base_port is not None
+                 else pick_free_ports(count, host))
+        cluster = make_cluster_spec(num_workers, num_ps, ports, host)
+        tasks = cluster_tasks(num_workers, num_ps, evaluator)
+        trainers = [t for t in tasks if t.type in ("chief", "worker")]
+        where = (f"chief + {num_workers} worker(s) + {num_ps} ps"
+                 f"{' + evaluator' if evaluator else ''} on {host} "
+                 f"(ports {', '.join(map(str, ports))})")
+    (run_dir / "cluster.json").write_text(json.dumps(cluster, indent=1) + "\n")
+    log(f"Cluster: {where}; logs in {run_dir}")
+
+    def command(task):
+        return task_command(task, model, model_dir, max_steps, data_dir, mirrored,
+                            checkpoint_secs, eval_throttle_secs, run.status_file(task))
+
+    run = LocalCluster(run_dir)
+    bar = _Progress(max_steps, f"cluster {model}", progress_file, progress)
+    start = time.monotonic()
+    deadline = start + timeout if timeout is not None else None
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous_handler = None
+    if main_thread:
+        def on_sigterm(signum, frame):
+            raise _Terminated()
+        previous_handler = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        for task in tasks:
+            run.start(task, command(task), task_environment(task, cluster))
+        chief = trainers[0]
+        _watch_training(run, chief, trainers, tasks, bar, deadline, timeout)
+        # Training is over once the chief has saved max_steps: the other trainers'
+        # further steps would only overshoot, and parameter servers never exit.
+        run.stop([t for t in tasks if t.type in ("worker", "ps")])
+        if not mirrored:
+            final_eval = Task("evaluator")
+            if final_eval not in run.procs:
+                run.start(final_eval, command(final_eval), task_environment(final_eval, cluster))
+            _wait_for(run, final_eval, deadline, timeout)
+        bar.close()
+    except (KeyboardInterrupt, _Terminated):
+        bar.close()
+        # The chief saves its current step (parameter servers still up to read from),
+        # then everything else stops. A second Ctrl-C stops everything at once.
+        saved = run.ask_to_save(trainers[0])
+        run.stop()
+        step = _checkpoint_step(model_dir)
+        where = (f"checkpoint at global step {step} in {model_dir}" if step is not None
+                 else f"no checkpoint yet in {model_dir}")
+        log(f"Stopped {len(run.procs)} task(s){' after the chief saved' if saved else ''}; "
+            f"{where}; run the same command again to continue from it")
+        raise KeyboardInterrupt from None
+    finally:
+        bar.close()
+        run.stop()
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous_handler)
+
+    if mirrored:
+        log(_first_line_starting(run_dir / f"{chief.name}.log", "MirroredStrategy:"))
+    final_status = read_status(run.status_file(chief)) or {}
+    metrics = read_eval_metrics(model_dir)
+    if metrics is None:
+        raise ClusterError(f"no evaluation results in {model_dir / EVAL_DIR}")
+    global_step = final_status.get("step")
+    if global_step is None:
+        global_step = metrics["step"]
+    return ClusterResult(global_step=int(global_step), accuracy=metrics["accuracy"],
+                         loss=metrics["loss"], eval_step=metrics["step"],
+                         seconds=time.monotonic() - start, steps_per_sec=bar.steps_per_sec(),
+                         run_dir=run_dir, pids=run.pids)
+
+
+def _checkpoint_step(model_dir):
+    """The global step of the newest checkpoint in ``model_dir``, or None."""
+    import tensorflow.compat.v1 as tf
+
+    path = tf.train.latest_checkpoint(str(model_dir))
+    return int(path.rsplit("-", 1)[1]) if path else None
+
+
+def _check_deadline(deadline, timeout, what):
+    if deadline is not None and time.monotonic() > deadline:
+        raise ClusterError(f"{what} did not finish within --timeout {timeout:g} s")
+
+
+def _watch_training(run, chief, trainers, tasks, bar, deadline, timeout):
+    """Poll until the chief has finished training; raise on a failure that ends the run.
+
+    A worker that dies is reported and training goes on without it (asynchronous
+    training does not wait for it); the chief, a parameter server or the
+    evaluator dying ends the run.
+    """
+    reported = set()
+    while True:
+        alive = sum(run.procs[t].poll() is None for t in trainers)
+        bar.update(read_status(run.status_file(chief)), note=f" trainers={alive}/{len(trainers)}")
+        for task in tasks:
+            code = run.procs[task].poll()
+            if code is None or task in reported:
+                continue
+            if task == chief:
+                if code != 0:
+                    raise ClusterError(run.failure(task) + "; run the same command again "
+                                       "to continue from the last checkpoint")
+                return
+            if task.type == "worker":
+                reported.add(task)
+                if code != 0:
+                    bar.write(f"warning: {run.failure(task)}; training goes on without it")
+                continue
+            if task.type == "evaluator" and code == 0:
+                reported.add(task)  # it saw the final checkpoint before the chief exited
+                continue
+            raise ClusterError(run.failure(task))
+        _check_deadline(deadline, timeout, "training")
+        time.sleep(POLL_SECS)
+
+
+def _wait_for(run, task, deadline, timeout):
+    proc = run.procs[task]
+    while proc.poll() is None:
+        _check_deadline(deadline, timeout, task.name)
+        time.sleep(POLL_SECS)
+    if proc.returncode != 0:
+        raise ClusterError(run.failure(task))
