@@ -112,10 +112,8 @@ def test_smoke_run_writes_only_under_its_model_root(smoke_run):
     assert all(p.name.endswith("-smoke") for p in model_root.iterdir())
 
 
-def test_walkthrough_smoke_checkpoints_hold_the_smoke_steps(smoke_run):
-    name, _, _, model_root = smoke_run
-    if name != WALKTHROUGH.name:
-        pytest.skip("walkthrough only")
+def test_walkthrough_smoke_checkpoints_hold_the_smoke_steps(tmp_path_factory):
+    _, _, _, model_root = cached_smoke_run(WALKTHROUGH, tmp_path_factory)
     for model in ("dnn", "cnn"):
         model_dir = models.default_model_dir(model, model_root / "notebook-smoke")
         assert notebook.checkpoint_step(model_dir) == tutorial17.SMOKE_STEPS
