@@ -5,6 +5,7 @@ A new notebook in ``notebooks/`` is picked up by the generic tests; add its expe
 output counts to ``EXPECTED`` for the stricter ones.
 """
 
+import random
 import shutil
 import sys
 from pathlib import Path
@@ -12,7 +13,6 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-import tensorflow as tf2
 import tensorflow.compat.v1 as tf
 
 import tutorial17
@@ -152,10 +152,12 @@ def notebook_model_fn(path=WALKTHROUGH):
 def _build(model_fn, mode, images, cls):
     """Build ``model_fn`` in a fresh seeded graph; return its structure and the
     predictions (PREDICT) or loss (TRAIN, EVAL) on one batch at initial weights."""
-    # tf.layers' initializers take their seeds from Keras' generator, not the graph seed.
-    tf2.keras.utils.set_random_seed(models.DEFAULT_SEED)
+    # tf.layers' initializers take their seeds from Python's random on TensorFlow 2.15
+    # (Keras), from the graph seed on 1.15: seed both.
+    random.seed(models.DEFAULT_SEED)
     graph = tf.Graph()
     with graph.as_default():
+        tf.set_random_seed(models.DEFAULT_SEED)
         tf.train.get_or_create_global_step()
         features = {"x": tf.constant(images)}
         labels = None if mode == tf.estimator.ModeKeys.PREDICT else tf.constant(cls)
