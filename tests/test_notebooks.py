@@ -6,6 +6,7 @@ output counts to ``EXPECTED`` for the stricter ones.
 """
 
 import random
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 import tensorflow.compat.v1 as tf
 
 import tutorial17
-from tutorial17 import models, notebook
+from tutorial17 import experiments, models, notebook
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
@@ -32,6 +33,10 @@ NUM_PREDICTED = 9
 EXPECTED = {
     "17_Estimator_API.ipynb": {"accuracy_lines": 2, "prediction_lines": 2,
                                "committed_floors": [0.968, 0.973]},
+    # The wider CNN and the one-hot CNN after 2,000 steps (the walkthrough CNN's floor),
+    # then the exercise-2 CNN at 10,000 steps evaluated from PNG files.
+    "17_Estimator_API_Exercises.ipynb": {"accuracy_lines": 3, "prediction_lines": 1,
+                                         "committed_floors": [0.973, 0.973, 0.985]},
 }
 
 
@@ -43,17 +48,33 @@ def test_the_walkthrough_notebook_exists():
     assert WALKTHROUGH in NOTEBOOKS
 
 
-@pytest.fixture(scope="module", params=NOTEBOOKS, ids=lambda path: path.name)
-def smoke_run(request, tmp_path_factory):
+def execute_smoke(path, tmp_path_factory, model_root=None):
     """(name, executed notebook, working directory, model root) of a smoke run of a
-    copy of the notebook, in a temporary working directory. A failing cell fails here."""
+    copy of ``path`` in a temporary working directory, with a fresh model root unless
+    one is given. A failing cell fails here."""
     workdir = tmp_path_factory.mktemp("notebook-cwd")
-    model_root = tmp_path_factory.mktemp("notebook-models")
-    copy = workdir / request.param.name
-    shutil.copy(request.param, copy)
+    if model_root is None:
+        model_root = tmp_path_factory.mktemp("notebook-models")
+    copy = workdir / path.name
+    shutil.copy(path, copy)
     nb = run_notebooks.execute_notebook(
         copy, cwd=workdir, env={**SMOKE_ENV, "TUTORIAL17_MODEL_ROOT": str(model_root)})
-    return request.param.name, nb, workdir, model_root
+    return path.name, nb, workdir, model_root
+
+
+_SMOKE_RUNS = {}  # one smoke run per notebook, shared by the generic and specific tests
+
+
+def cached_smoke_run(path, tmp_path_factory):
+    if path not in _SMOKE_RUNS:
+        _SMOKE_RUNS[path] = execute_smoke(path, tmp_path_factory)
+    return _SMOKE_RUNS[path]
+
+
+@pytest.fixture(scope="module", params=NOTEBOOKS, ids=lambda path: path.name)
+def smoke_run(request, tmp_path_factory):
+    """The smoke run of each notebook (see :func:`execute_smoke`)."""
+    return cached_smoke_run(request.param, tmp_path_factory)
 
 
 def test_smoke_run_executes_every_cell_in_order(smoke_run):
@@ -138,22 +159,24 @@ def test_walkthrough_has_three_input_functions():
     assert _code(WALKTHROUGH).count("tf.estimator.inputs.numpy_input_fn(") == 3
 
 
-def notebook_model_fn(path=WALKTHROUGH):
-    """The ``model_fn`` defined in the notebook, exec'd from its cell's source."""
+def notebook_model_fn(path=WALKTHROUGH, name="model_fn"):
+    """The model function ``name`` defined in the notebook, exec'd from its cell's source."""
     cells = [cell.source for cell in nbformat.read(str(path), as_version=4).cells
-             if cell.cell_type == "code" and "def model_fn(" in cell.source]
-    assert len(cells) == 1, "expected exactly one cell defining model_fn"
+             if cell.cell_type == "code" and f"def {name}(" in cell.source]
+    assert len(cells) == 1, f"expected exactly one cell defining {name}"
     namespace = {"tf": tf, "img_size": tutorial17.img_size,
                  "num_channels": tutorial17.num_channels, "num_classes": tutorial17.num_classes}
-    exec(compile(cells[0], f"{path.name}:model_fn", "exec"), namespace)
-    return namespace["model_fn"]
+    exec(compile(cells[0], f"{path.name}:{name}", "exec"), namespace)
+    return namespace[name]
 
 
 def _build(model_fn, mode, images, cls):
     """Build ``model_fn`` in a fresh seeded graph; return its structure and the
     predictions (PREDICT) or loss (TRAIN, EVAL) on one batch at initial weights."""
     # tf.layers' initializers take their seeds from Python's random on TensorFlow 2.15
-    # (Keras), from the graph seed on 1.15: seed both.
+    # (Keras), from the graph seed on 1.15: seed both. (tf.keras.utils.set_random_seed is
+    # TF 2.7+, and leaves a Keras seed generator behind that later tests' seeded input
+    # functions no longer control.)
     random.seed(models.DEFAULT_SEED)
     graph = tf.Graph()
     with graph.as_default():
@@ -181,3 +204,166 @@ def test_notebook_model_fn_is_the_package_network(mode, tiny_data):
     assert ("layer_conv1/kernel", (5, 5, 1, 16)) in ours[0]
     assert ours[1] == package[1]  # the same operations in the same order
     np.testing.assert_allclose(ours[2], package[2], rtol=1e-6)  # same seeded weights
+
+
+# --- The exercises notebook ----------------------------------------------------------
+
+EXERCISES = run_notebooks.NOTEBOOKS_DIR / "17_Estimator_API_Exercises.ipynb"
+EXERCISE_MODELS = ["DNNClassifier", "custom CNN"]
+SMOKE = tutorial17.SMOKE_STEPS
+SMOKE_ACCURACY_STEPS = [0, SMOKE // 4, SMOKE // 2, SMOKE]
+SMOKE_BATCH_EXAMPLES = 40 * 32
+SMOKE_TEST_IMAGES = tutorial17.SMOKE_DATA_ARGS["num_test_records"]
+FULL_TEST_IMAGES = 10000
+# Committed full run, exercise 2: at most this before training (chance is 10 %),
+# at least these after 2,000 (the walkthrough's floors) and 10,000 steps.
+COMMITTED_UNTRAINED_CEILING = 0.2
+COMMITTED_2000_FLOORS = EXPECTED["17_Estimator_API.ipynb"]["committed_floors"]
+COMMITTED_10000_FLOORS = [0.975, 0.985]
+MISMATCH = re.compile(
+    r"^CheckpointMismatchError: the checkpoint in \$TUTORIAL17_MODEL_ROOT/notebook(-smoke)?"
+    r"/exercises/accuracy-cnn does not fit the model \(shape changed: "
+    r"layer_conv1/bias \(16,\) -> \(32,\), layer_conv1/kernel \(5, 5, 1, 16\) -> \(5, 5, 1, 32\), "
+    r"layer_conv2/kernel \(5, 5, 16, 36\) -> \(5, 5, 32, 36\)\);.*\(nothing was deleted\)$",
+    re.MULTILINE)
+FILES_AGREE = re.compile(r"^Files and arrays agree on (\d+) of (\d+) images$", re.MULTILINE)
+MISCLASSIFIED = re.compile(r"^Misclassified: (\d+) of (\d+) test images$", re.MULTILINE)
+PREDICTOR_ACCURACY = re.compile(
+    r"^Accuracy of these predictions: ([\d.]+)% \(evaluate gave ([\d.]+)% at step ([\d,]+)\)$",
+    re.MULTILINE)
+
+
+def accuracy_table(nb):
+    """The exercises' accuracy table: (model titles, {step: [accuracy per model]})."""
+    for _, name, text in run_notebooks.text_outputs(nb):
+        lines = text.strip().splitlines()
+        if name == "stdout" and lines and lines[0].split()[0] == "steps":
+            titles = re.split(r"\s{2,}", lines[0].strip())[1:]
+            rows = {}
+            for line in lines[1:]:
+                step, *cells = line.split()
+                rows[int(step.replace(",", ""))] = [float(c.rstrip("%")) / 100 for c in cells]
+            return titles, rows
+    raise AssertionError("no accuracy table in the outputs")
+
+
+def batch_table(nb):
+    """The exercises' batch-size table as a list of (batch, steps, accuracy) rows."""
+    for _, name, text in run_notebooks.text_outputs(nb):
+        lines = text.strip().splitlines()
+        header = ["batch", "steps", "accuracy", "steps/s", "examples/s"]
+        for i, line in enumerate(lines):
+            if line.split() == header:
+                return [(int(b), int(s.replace(",", "")), float(a.rstrip("%")) / 100)
+                        for b, s, a, *_ in (row.split() for row in lines[i + 1:])]
+    raise AssertionError("no batch-size table in the outputs")
+
+
+@pytest.fixture(scope="module")
+def exercises_smoke(tmp_path_factory):
+    return cached_smoke_run(EXERCISES, tmp_path_factory)
+
+
+def test_exercises_notebook_exists():
+    assert EXERCISES in NOTEBOOKS
+
+
+def test_exercises_smoke_accuracy_table(exercises_smoke):
+    titles, rows = accuracy_table(exercises_smoke[1])
+    assert titles == EXERCISE_MODELS
+    assert list(rows) == SMOKE_ACCURACY_STEPS
+    for values in rows.values():
+        assert len(values) == len(EXERCISE_MODELS)
+        assert all(0.0 <= v <= 1.0 for v in values)
+
+
+def test_exercises_smoke_keeps_every_measured_checkpoint(exercises_smoke):
+    exercises = exercises_smoke[3] / "notebook-smoke" / "exercises"
+    for name in ("accuracy-dnn", "accuracy-cnn"):
+        assert notebook.checkpoint_step(exercises / name) == SMOKE
+        for step in SMOKE_ACCURACY_STEPS:
+            assert experiments.checkpoint_path(exercises / name, step) is not None
+    for name in ("wider-cnn", "one-hot-cnn"):
+        assert notebook.checkpoint_step(exercises / name) == SMOKE // 2
+
+
+def test_exercises_smoke_checkpoint_mismatch_is_the_packages_one_line(exercises_smoke):
+    text = run_notebooks.all_text(exercises_smoke[1])
+    assert len(MISMATCH.findall(text)) == 1, "expected the CheckpointMismatchError line"
+    assert "accuracy-cnn: checkpoint at global step 20 found" in text
+
+
+def test_exercises_smoke_batch_table(exercises_smoke):
+    rows = batch_table(exercises_smoke[1])
+    assert [(b, s) for b, s, _ in rows] == [(b, SMOKE_BATCH_EXAMPLES // b)
+                                            for b in experiments.BATCH_SIZES]
+    assert all(0.0 <= a <= 1.0 for _, _, a in rows)
+    batch_root = exercises_smoke[3] / "notebook-smoke" / "exercises" / "batch-size"
+    for batch, steps, _ in rows:
+        assert notebook.checkpoint_step(batch_root / f"batch-{batch}") == steps
+
+
+def test_exercises_smoke_predictions_are_consistent(exercises_smoke):
+    """The Predictor's classes score what evaluate scored; the files give the arrays' classes."""
+    text = run_notebooks.all_text(exercises_smoke[1])
+    wrong, total = map(int, MISCLASSIFIED.search(text).groups())
+    assert total == SMOKE_TEST_IMAGES and 0 <= wrong <= total
+    ours, evaluated, step = PREDICTOR_ACCURACY.search(text).groups()
+    assert ours == evaluated and int(step) == SMOKE
+    assert float(ours) == pytest.approx(100 * (total - wrong) / total, abs=0.01)
+    agree, files = map(int, FILES_AGREE.search(text).groups())
+    assert agree == files == SMOKE_TEST_IMAGES
+    png_dir = exercises_smoke[3] / "notebook-smoke" / "exercises" / "png-test-images"
+    assert len(list(png_dir.glob("*.png"))) == SMOKE_TEST_IMAGES
+
+
+def test_exercises_second_run_continues_without_training(exercises_smoke, tmp_path_factory):
+    """Run again on the same model root: every figure is read back from the checkpoints,
+    nothing trains (no progress line at all) and the table is the same."""
+    _, first, _, model_root = exercises_smoke
+    _, again, _, _ = execute_smoke(EXERCISES, tmp_path_factory, model_root=model_root)
+    assert [name for _, name, _ in run_notebooks.text_outputs(again) if name == "stderr"] == []
+    assert accuracy_table(again) == accuracy_table(first)
+    assert batch_table(again) == batch_table(first)
+    assert "accuracy-dnn: checkpoint at global step 20 found" in run_notebooks.all_text(again)
+    assert len(MISMATCH.findall(run_notebooks.all_text(again))) == 1
+
+
+def _network_shapes(model_fn):
+    variables, _, _ = _build(model_fn, tf.estimator.ModeKeys.TRAIN,
+                             np.zeros((2, tutorial17.img_size_flat), np.float32),
+                             np.zeros(2, np.int64))
+    return {name: shape for name, shape in variables if "Adam" not in name
+            and not name.startswith("beta")}
+
+
+def test_exercise3_wider_model_fn_changes_only_the_first_conv_layer():
+    wider = notebook_model_fn(EXERCISES, name="wider_model_fn")
+    ours, package = _network_shapes(wider), _network_shapes(models.cnn_model_fn)
+    assert set(ours) == set(package)
+    changed = {name: (package[name], ours[name]) for name in ours if ours[name] != package[name]}
+    assert changed == {"layer_conv1/kernel": ((5, 5, 1, 16), (5, 5, 1, 32)),
+                       "layer_conv1/bias": ((16,), (32,)),
+                       "layer_conv2/kernel": ((5, 5, 16, 36), (5, 5, 32, 36))}
+
+
+def test_committed_exercises_are_a_full_run_within_bounds():
+    nb = nbformat.read(str(EXERCISES), as_version=4)
+    text = run_notebooks.all_text(nb)
+    assert "Smoke mode: False" in text
+    titles, rows = accuracy_table(nb)
+    assert titles == EXERCISE_MODELS
+    assert list(rows) == list(experiments.ACCURACY_STEPS)
+    assert all(v <= COMMITTED_UNTRAINED_CEILING for v in rows[0]), rows[0]
+    assert all(f <= v <= 1.0 for v, f in zip(rows[2000], COMMITTED_2000_FLOORS)), rows[2000]
+    assert all(f <= v <= 1.0 for v, f in zip(rows[10000], COMMITTED_10000_FLOORS)), rows[10000]
+    floors = EXPECTED[EXERCISES.name]["committed_floors"]
+    found = run_notebooks.accuracies(nb)
+    assert len(found) == len(floors)
+    assert all(floor <= accuracy <= 1.0 for accuracy, floor in zip(found, floors)), found
+    assert [s for _, s, _ in batch_table(nb)] == [64000 // b for b in experiments.BATCH_SIZES]
+    assert len(MISMATCH.findall(text)) == 1
+    agree, files = map(int, FILES_AGREE.search(text).groups())
+    assert agree == files == FULL_TEST_IMAGES
+    ours, evaluated, step = PREDICTOR_ACCURACY.search(text).groups()
+    assert ours == evaluated and step == "10,000"

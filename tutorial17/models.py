@@ -64,11 +64,13 @@ def make_dnn_classifier(model_dir=None, hidden_units=DNN_HIDDEN_UNITS, seed=DEFA
     return estimator
 
 
-def cnn_model_fn(features, labels, mode, params):
-    """The custom CNN: two 5x5 conv layers (16, 36 filters) with 2x2 max-pooling,
-    a 128-unit dense layer and 10 logits. PREDICT returns the class ids only;
-    TRAIN and EVAL minimise the mean sparse softmax cross-entropy with Adam."""
-    x = features["x"]
+def cnn_logits(x):
+    """The CNN's layers from the flat images ``x`` (N, 784) to the 10 logits.
+
+    Two 5x5 conv layers (16, 36 filters) with 2x2 max-pooling, a 128-unit dense
+    layer and 10 logits, named ``layer_conv1``, ``layer_conv2``, ``layer_fc1``,
+    ``layer_fc2`` (the names the checkpoint stores them under).
+    """
     net = tf.reshape(x, [-1, img_size, img_size, num_channels])
 
     net = tf.layers.conv2d(inputs=net, name="layer_conv1", padding="same",
@@ -80,7 +82,13 @@ def cnn_model_fn(features, labels, mode, params):
 
     net = tf.layers.flatten(net)  # tf.contrib.layers.flatten in the TF 1.4 original
     net = tf.layers.dense(inputs=net, name="layer_fc1", units=128, activation=tf.nn.relu)
-    logits = tf.layers.dense(inputs=net, name="layer_fc2", units=num_classes)
+    return tf.layers.dense(inputs=net, name="layer_fc2", units=num_classes)
+
+
+def cnn_model_fn(features, labels, mode, params):
+    """The custom CNN (:func:`cnn_logits`). PREDICT returns the class ids only;
+    TRAIN and EVAL minimise the mean sparse softmax cross-entropy with Adam."""
+    logits = cnn_logits(features["x"])
 
     y_pred = tf.nn.softmax(logits=logits)
     y_pred_cls = tf.argmax(y_pred, axis=1)

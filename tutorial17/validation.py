@@ -37,7 +37,7 @@ def check_classes(cls, num_images, name="labels"):
     arr = np.asarray(cls)
     if arr.ndim == 2 and arr.shape[1] == num_classes:
         raise InputError(f"{name}: shape {arr.shape} looks one-hot; pass the class numbers "
-                         "(data.train.cls), shape (N,)")
+                         "(data.train.cls), shape (N,), or ask for one_hot=True")
     if arr.ndim != 1:
         raise InputError(f"{name}: shape {arr.shape}, expected (N,) class numbers")
     if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
@@ -64,3 +64,29 @@ def check_features(features):
         raise InputError(f"features: missing key 'x' (got keys {sorted(features)}); "
                          "put the images under 'x'")
     return check_images(features["x"], name="features['x']")
+
+
+def check_one_hot(labels, num_images, name="labels"):
+    """Return one-hot labels as a float32 (N, 10) array, or raise InputError.
+
+    Each row must hold nine 0s and one 1 (``data.train.labels`` has this form).
+    """
+    arr = np.asarray(labels)
+    if arr.ndim == 1:
+        raise InputError(f"{name}: shape {arr.shape} looks like class numbers; with "
+                         f"one_hot=True pass one-hot rows (data.train.labels), shape "
+                         f"(N, {num_classes})")
+    if arr.ndim != 2 or arr.shape[1] != num_classes:
+        raise InputError(f"{name}: shape {arr.shape}, expected one-hot rows (N, {num_classes})")
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+        raise InputError(f"{name}: dtype {arr.dtype}, expected float32 one-hot rows of 0s and 1s")
+    if len(arr) != num_images:
+        raise InputError(f"{name}: {len(arr)} labels for {num_images} images; "
+                         "expected one label per image")
+    if not np.isfinite(arr).all():
+        raise InputError(f"{name}: contains NaN or inf, expected one-hot rows of 0s and 1s")
+    if not (np.isin(arr, (0, 1)).all() and (arr.sum(axis=1) == 1).all()):
+        bad = int(np.flatnonzero(~(np.isin(arr, (0, 1)).all(axis=1) & (arr.sum(axis=1) == 1)))[0])
+        raise InputError(f"{name}: row {bad} is {arr[bad].tolist()}, expected one 1 and "
+                         f"{num_classes - 1} 0s per row")
+    return np.ascontiguousarray(arr, dtype=np.float32)

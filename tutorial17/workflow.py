@@ -31,9 +31,12 @@ def train(estimator, input_fn, steps, progress=True, desc=None, hooks=()):
     return global_step
 
 
-def evaluate(estimator, input_fn):
-    """Evaluate and return the metrics as plain Python numbers."""
-    result = estimator.evaluate(input_fn=input_fn)
+def evaluate(estimator, input_fn, checkpoint_path=None):
+    """Evaluate and return the metrics as plain Python numbers.
+
+    ``checkpoint_path`` picks a checkpoint other than the newest one.
+    """
+    result = estimator.evaluate(input_fn=input_fn, checkpoint_path=checkpoint_path)
     return {k: (int(v) if k == "global_step" else float(v)) for k, v in result.items()}
 
 
