@@ -171,12 +171,14 @@ def notebook_model_fn(path=WALKTHROUGH, name="model_fn"):
 def _build(model_fn, mode, images, cls):
     """Build ``model_fn`` in a fresh seeded graph; return its structure and the
     predictions (PREDICT) or loss (TRAIN, EVAL) on one batch at initial weights."""
-    # tf.layers' initializers draw their seeds from Python's random, not the graph seed.
-    # (tf.keras.utils.set_random_seed would do too, but it leaves a Keras seed generator
-    # behind that later tests' seeded input functions no longer control.)
+    # tf.layers' initializers take their seeds from Python's random on TensorFlow 2.15
+    # (Keras), from the graph seed on 1.15: seed both. (tf.keras.utils.set_random_seed is
+    # TF 2.7+, and leaves a Keras seed generator behind that later tests' seeded input
+    # functions no longer control.)
     random.seed(models.DEFAULT_SEED)
     graph = tf.Graph()
     with graph.as_default():
+        tf.set_random_seed(models.DEFAULT_SEED)
         tf.train.get_or_create_global_step()
         features = {"x": tf.constant(images)}
         labels = None if mode == tf.estimator.ModeKeys.PREDICT else tf.constant(cls)

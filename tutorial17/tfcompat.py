@@ -15,6 +15,8 @@ that need code live here; the others are handled where they occur:
 - log noise: TF 1.15 logs ``tf.layers`` deprecations through ``tf.logging``,
   TF 2.15 also raises Keras legacy-layer UserWarnings; :func:`tutorial17.quiet`
   silences both.
+- unknown dimensions: TF 1.15 gives ``Dimension(None)``, TF 2.15 ``None``;
+  :func:`tutorial17.weights.layer_tensor` reads them with ``tf.dimension_value``.
 
 A TF 2-only name is used only behind a guard (``if``/``try``) on a line marked
 ``# tf2-only: <reason>``; see docs/tf1.md.

@@ -71,8 +71,9 @@ def layer_tensor(graph, layer):
         if rest is None or "/" in rest or not op.outputs:
             continue
         out = op.outputs[0]
+        # dimension_value: TF 1.15 gives an unknown dimension as Dimension(None), not None.
         if out.dtype.is_floating and out.shape.rank and out.shape.rank >= 2 \
-                and out.shape[0] is None:
+                and tf.dimension_value(out.shape[0]) is None:
             found = out
     if found is None:
         raise InputError(f"no layer {layer!r} in the model; its layers: "
