@@ -179,6 +179,7 @@ GOOD = np.zeros((2, 784), np.float32)
     (np.where(np.eye(2, 784) > 0, np.nan, 0).astype(np.float32), "NaN or inf"),
     (np.zeros((0, 784), np.float32), "empty array"),
     ({"x": GOOD}, "got a dict; pass the image array itself"),
+    ({"images": GOOD}, "got a dict without the key 'x' \\(keys \\['images'\\]\\)"),
 ])
 def test_bad_images_get_one_line(predictor, images, message):
     with pytest.raises(InputError, match=message) as info:

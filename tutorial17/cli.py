@@ -12,14 +12,11 @@ import sys
 from pathlib import Path
 
 from . import cluster_cli
+from .arguments import UsageError, check_data_dir, check_dir, check_not_a_file, positive_int
 from .errors import Tutorial17Error
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-
-class UsageError(Tutorial17Error):
-    """A command-line argument is wrong."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,16 +24,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         raise UsageError(f"{self.prog}: {message} (see --help)")
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{value} must be positive")
-    return value
 
 
 def build_parser():
@@ -53,7 +40,7 @@ def build_parser():
         p.add_argument("--data-dir", type=Path, help="directory of the four MNIST .gz files")
 
     w = sub.add_parser("walkthrough", help="train, evaluate and predict with both models")
-    w.add_argument("--steps", type=_positive_int, default=2000, help="training steps per model")
+    w.add_argument("--steps", type=positive_int, default=2000, help="training steps per model")
     w.add_argument("--model-root", type=Path, default=Path("."),
                    help="where checkpoints_tutorial17-1/ and -2/ go (default: .)")
     w.add_argument("--data-dir", type=Path, help="directory of the four MNIST .gz files")
@@ -63,9 +50,9 @@ def build_parser():
 
     t = sub.add_parser("train", help="train one model, continuing from its checkpoint")
     add_common(t, model_dir_required=True)
-    t.add_argument("--steps", type=_positive_int, required=True, help="steps to train")
+    t.add_argument("--steps", type=positive_int, required=True, help="steps to train")
     t.add_argument("--no-progress", action="store_true", help="no progress line")
-    t.add_argument("--save-every", type=_positive_int, metavar="STEPS",
+    t.add_argument("--save-every", type=positive_int, metavar="STEPS",
                    help="also save a checkpoint every STEPS steps (default: every 10 minutes; "
                         "one is always saved at the end and on Ctrl-C)")
 
@@ -74,36 +61,17 @@ def build_parser():
 
     p = sub.add_parser("predict", help="predicted classes of the first test images")
     add_common(p, model_dir_required=True)
-    p.add_argument("--count", type=_positive_int, default=9, help="how many test images")
+    p.add_argument("--count", type=positive_int, default=9, help="how many test images")
 
     sub.add_parser("info", help="versions, devices and the data directory in use")
     cluster_cli.add_parsers(sub)
     return parser
 
 
-def _check_dir(option, path):
-    """A UsageError unless ``path`` is an existing directory."""
-    if not path.exists():
-        raise UsageError(f"{option} {path}: no such directory")
-    if not path.is_dir():
-        raise UsageError(f"{option} {path}: not a directory")
-
-
-def _check_data_dir(path):
-    if path is not None:
-        _check_dir("--data-dir", path)
-
-
-def _check_not_a_file(option, path):
-    """Output directories may be created, but not where a file already is."""
-    if path is not None and path.exists() and not path.is_dir():
-        raise UsageError(f"{option} {path}: exists and is not a directory")
-
-
 def _check_trained(model_dir):
     import tensorflow.compat.v1 as tf
 
-    _check_dir("--model-dir", model_dir)
+    check_dir("--model-dir", model_dir)
     if tf.train.latest_checkpoint(str(model_dir)) is None:
         raise UsageError(f"--model-dir {model_dir}: no checkpoint there; run 'train' first")
 
@@ -111,13 +79,13 @@ def _check_trained(model_dir):
 def cmd_walkthrough(args):
     from .walkthrough import run_walkthrough
 
-    _check_data_dir(args.data_dir)
+    check_data_dir(args.data_dir)
     if args.json is not None and not args.json.parent.is_dir():
         raise UsageError(f"--json {args.json}: directory {args.json.parent} does not exist")
     if args.json is not None and args.json.is_dir():
         raise UsageError(f"--json {args.json}: is a directory; give a file name")
-    _check_not_a_file("--model-root", args.model_root)
-    _check_not_a_file("--plots", args.plots)
+    check_not_a_file("--model-root", args.model_root)
+    check_not_a_file("--plots", args.plots)
     results = run_walkthrough(steps=args.steps, model_root=args.model_root,
                               data_dir=args.data_dir, plots_dir=args.plots,
                               progress=not args.no_progress)
@@ -130,8 +98,8 @@ def cmd_train(args):
     from . import inputs, models, workflow
     from .data import read_data_sets
 
-    _check_data_dir(args.data_dir)
-    _check_not_a_file("--model-dir", args.model_dir)
+    check_data_dir(args.data_dir)
+    check_not_a_file("--model-dir", args.model_dir)
     data = read_data_sets(args.data_dir)
     config = None
     if args.save_every is not None:
@@ -148,7 +116,7 @@ def cmd_evaluate(args):
     from .data import read_data_sets
     from .walkthrough import format_accuracy
 
-    _check_data_dir(args.data_dir)
+    check_data_dir(args.data_dir)
     _check_trained(args.model_dir)
     data = read_data_sets(args.data_dir)
     estimator = models.make_estimator(args.model, model_dir=args.model_dir)
@@ -162,7 +130,7 @@ def cmd_predict(args):
     from . import inputs, models, workflow
     from .data import read_data_sets
 
-    _check_data_dir(args.data_dir)
+    check_data_dir(args.data_dir)
     _check_trained(args.model_dir)
     data = read_data_sets(args.data_dir)
     if args.count > data.test.num_examples:

@@ -1,37 +1,10 @@
 """The ``cluster`` and ``cluster-task`` subcommands of ``python -m tutorial17``."""
 
-import argparse
 import math
 import os
 from pathlib import Path
 
-from .errors import Tutorial17Error
-
-
-class ClusterUsageError(Tutorial17Error):
-    """A cluster command-line argument is wrong."""
-
-
-def _whole_number(minimum):
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{value} must be at least {minimum}")
-        return value
-    return parse
-
-
-def _positive_number(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{value:g} must be positive")
-    return value
+from .arguments import check_data_dir, check_not_a_file, positive_number, whole_number
 
 
 def _add_task_options(p):
@@ -39,7 +12,7 @@ def _add_task_options(p):
 
     p.add_argument("--model", choices=("dnn", "cnn"), required=True,
                    help="dnn: canned DNNClassifier; cnn: custom CNN model_fn")
-    p.add_argument("--steps", type=_whole_number(1), required=True,
+    p.add_argument("--steps", type=whole_number(1), required=True,
                    help="global step to train to (TrainSpec max_steps), counting the steps "
                         "of every trainer and any checkpoint already there")
     p.add_argument("--model-dir", type=Path, required=True,
@@ -48,9 +21,9 @@ def _add_task_options(p):
     p.add_argument("--mirrored", action="store_true",
                    help="train with MirroredStrategy over all local GPUs (the CPU if none) "
                         "in one process, through a tf.data input function")
-    p.add_argument("--checkpoint-secs", type=_whole_number(1), default=CHECKPOINT_SECS,
+    p.add_argument("--checkpoint-secs", type=whole_number(1), default=CHECKPOINT_SECS,
                    help=f"seconds between the chief's checkpoints (default {CHECKPOINT_SECS})")
-    p.add_argument("--eval-throttle-secs", type=_whole_number(0), default=EVAL_THROTTLE_SECS,
+    p.add_argument("--eval-throttle-secs", type=whole_number(0), default=EVAL_THROTTLE_SECS,
                    help=f"least seconds between evaluations (default {EVAL_THROTTLE_SECS})")
     p.add_argument("--no-progress", action="store_true", help="no progress line")
 
@@ -60,16 +33,16 @@ def add_parsers(sub):
     c = sub.add_parser("cluster", help="train and evaluate on a local cluster of processes "
                                        "(parameter servers, gRPC on loopback)")
     _add_task_options(c)
-    c.add_argument("--workers", type=_whole_number(0),
+    c.add_argument("--workers", type=whole_number(0),
                    help="workers besides the chief (default 1; 0 with --mirrored)")
-    c.add_argument("--ps", type=_whole_number(0),
+    c.add_argument("--ps", type=whole_number(0),
                    help="parameter servers (default 1; 0 with --mirrored)")
     c.add_argument("--evaluator", action="store_true",
                    help="an evaluator task that evaluates every new checkpoint while "
                         "training runs (else one evaluation at the end)")
-    c.add_argument("--base-port", type=_whole_number(1),
+    c.add_argument("--base-port", type=whole_number(1),
                    help="ports base, base+1, ... on loopback (default: free ports)")
-    c.add_argument("--timeout", type=_positive_number,
+    c.add_argument("--timeout", type=positive_number,
                    help="stop everything and fail after this many seconds")
 
     t = sub.add_parser("cluster-task", help="run the one task of a cluster that the TF_CONFIG "
@@ -83,10 +56,8 @@ def cmd_cluster(args):
     from .cluster import run_cluster
     from .walkthrough import format_accuracy
 
-    if args.data_dir is not None and not args.data_dir.is_dir():
-        raise ClusterUsageError(f"--data-dir {args.data_dir}: no such directory")
-    if args.model_dir.exists() and not args.model_dir.is_dir():
-        raise ClusterUsageError(f"--model-dir {args.model_dir}: exists and is not a directory")
+    check_data_dir(args.data_dir)
+    check_not_a_file("--model-dir", args.model_dir)
     default = 0 if args.mirrored else 1
     workers = args.workers if args.workers is not None else default
     ps = args.ps if args.ps is not None else default
@@ -107,8 +78,8 @@ def cmd_cluster(args):
 def cmd_cluster_task(args):
     from . import cluster_task
 
-    if args.data_dir is not None and not args.data_dir.is_dir():
-        raise ClusterUsageError(f"--data-dir {args.data_dir}: no such directory")
+    check_data_dir(args.data_dir)
+    check_not_a_file("--model-dir", args.model_dir)
     parent = os.environ.get(cluster_task.PARENT_PID_ENV)
     if parent:
         cluster_task.exit_with_parent(int(parent))

@@ -71,10 +71,8 @@ def make_test_input_fn(images, cls, batch_size=BATCH_SIZE, num_epochs=1, shuffle
 
     ``cls`` holds class numbers, or one-hot rows when ``one_hot=True``.
     """
-    x = check_images(images)
-    y = _check_labels(cls, len(x), one_hot)
-    return _repeatable(tf.estimator.inputs.numpy_input_fn(
-        x={"x": x}, y=y, batch_size=batch_size, num_epochs=num_epochs, shuffle=shuffle))
+    return make_train_input_fn(images, cls, batch_size=batch_size, num_epochs=num_epochs,
+                               shuffle=shuffle, one_hot=one_hot)
 
 
 def make_predict_input_fn(images, batch_size=BATCH_SIZE, num_epochs=1, shuffle=False):

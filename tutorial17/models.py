@@ -22,7 +22,7 @@ DEFAULT_SEED = 17
 def default_model_root():
     """Where model directories go when none is given: ``$TUTORIAL17_MODEL_ROOT`` or the
     current directory (as in the original, which used relative paths)."""
-    return Path(os.environ.get(MODEL_ROOT_ENV, "."))
+    return Path(os.environ.get(MODEL_ROOT_ENV, ".")).expanduser()
 
 
 def default_model_dir(model, root=None):

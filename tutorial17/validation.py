@@ -12,7 +12,10 @@ def check_images(images, name="images"):
     Accepts (N, 784) or (N, 28, 28) arrays of floats in [0, 1] (float64 is cast).
     """
     if isinstance(images, dict):
-        raise InputError(f"{name}: got a dict; pass the image array itself "
+        if "x" not in images:
+            raise InputError(f"{name}: got a dict without the key 'x' (keys {sorted(images)}); "
+                             "pass the image array itself")
+        raise InputError(f"{name}: got a dict; pass the image array itself, {name}['x'] "
                          "(the input function puts it under the key 'x')")
     arr = np.asarray(images)
     if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
@@ -54,16 +57,6 @@ def check_classes(cls, num_images, name="labels"):
         raise InputError(f"{name}: values from {arr.min()} to {arr.max()}, "
                          f"expected class numbers 0-{num_classes - 1}")
     return arr.astype(np.int64)
-
-
-def check_features(features):
-    """Check a features dict for the single key ``"x"``; return the checked images."""
-    if not isinstance(features, dict):
-        return check_images(features)
-    if "x" not in features:
-        raise InputError(f"features: missing key 'x' (got keys {sorted(features)}); "
-                         "put the images under 'x'")
-    return check_images(features["x"], name="features['x']")
 
 
 def check_one_hot(labels, num_images, name="labels"):

@@ -4,7 +4,7 @@ predict the first 9 test images (what ``python -m tutorial17 walkthrough`` runs)
 import time
 from pathlib import Path
 
-from . import inputs, models, plots, workflow
+from . import inputs, models, workflow
 from .data import read_data_sets
 
 NUM_PREDICT_IMAGES = 9
@@ -56,6 +56,8 @@ def run_walkthrough(steps=NUM_STEPS, model_root=None, data_dir=None, plots_dir=N
     log(f"Data from {data.data_dir}: train {data.train.num_examples}, "
         f"validation {data.validation.num_examples}, test {data.test.num_examples}")
     if plots_dir is not None:
+        from . import plots  # matplotlib only when figures are asked for
+
         plots_dir = Path(plots_dir)
         plots_dir.mkdir(parents=True, exist_ok=True)
         _save(plots.plot_images(data.test.images[first], data.test.cls[first]),
