@@ -34,6 +34,14 @@ def latest_checkpoint(model_dir):
     return tf.train.latest_checkpoint(os.fspath(model_dir))
 
 
+def checkpoint_step(model_dir):
+    """Global step of the latest checkpoint in ``model_dir``, or None when there is none."""
+    checkpoint = latest_checkpoint(model_dir)
+    if checkpoint is None:
+        return None
+    return int(tf.train.load_variable(checkpoint, "global_step"))
+
+
 def resolve_checkpoint(source):
     """The checkpoint path of an estimator, a model directory or a checkpoint prefix.
 

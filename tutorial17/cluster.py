@@ -447,7 +447,9 @@ def _run_cluster(model, model_dir, max_steps, num_workers, num_ps, evaluator, mi
         # then everything else stops. A second Ctrl-C stops everything at once.
         saved = run.ask_to_save(trainers[0])
         run.stop()
-        step = _checkpoint_step(model_dir)
+        from .checkpoints import checkpoint_step
+
+        step = checkpoint_step(model_dir)
         where = (f"checkpoint at global step {step} in {model_dir}" if step is not None
                  else f"no checkpoint yet in {model_dir}")
         log(f"Stopped {len(run.procs)} task(s){' after the chief saved' if saved else ''}; "
@@ -472,14 +474,6 @@ def _run_cluster(model, model_dir, max_steps, num_workers, num_ps, evaluator, mi
                          loss=metrics["loss"], eval_step=metrics["step"],
                          seconds=time.monotonic() - start, steps_per_sec=bar.steps_per_sec(),
                          run_dir=run_dir, pids=run.pids)
-
-
-def _checkpoint_step(model_dir):
-    """The global step of the newest checkpoint in ``model_dir``, or None."""
-    import tensorflow.compat.v1 as tf
-
-    path = tf.train.latest_checkpoint(str(model_dir))
-    return int(path.rsplit("-", 1)[1]) if path else None
 
 
 def _check_deadline(deadline, timeout, what):

@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from . import inputs, workflow
+from .checkpoints import checkpoint_step
 from .errors import InputError
 
 ACCURACY_STEPS = (0, 1000, 2000, 10000)
@@ -55,9 +56,7 @@ class StepTimer(tf.train.SessionRunHook):
 
 def global_step(estimator):
     """The global step of the newest checkpoint in the estimator's model directory (0 if none)."""
-    if tf.train.latest_checkpoint(estimator.model_dir) is None:
-        return 0
-    return int(estimator.get_variable_value("global_step"))
+    return checkpoint_step(estimator.model_dir) or 0
 
 
 def checkpoint_path(model_dir, step):

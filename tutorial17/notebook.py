@@ -10,8 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tensorflow.compat.v1 as tf
-
+from .checkpoints import checkpoint_step
 from .models import MODEL_ROOT_ENV, default_model_dir
 from .smoke import SMOKE_DATA_ARGS, SMOKE_STEPS, smoke_mode
 from .walkthrough import NUM_STEPS
@@ -46,14 +45,6 @@ def display_path(path):
         except ValueError:
             continue
     return path.as_posix()
-
-
-def checkpoint_step(model_dir):
-    """Global step of the latest checkpoint in ``model_dir``, or None when there is none."""
-    checkpoint = tf.train.latest_checkpoint(str(model_dir))
-    if checkpoint is None:
-        return None
-    return int(tf.train.load_variable(checkpoint, "global_step"))
 
 
 def describe_model_dir(model_dir):
