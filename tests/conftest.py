@@ -7,10 +7,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import pytest  # noqa: E402
 
 from tutorial17 import data  # noqa: E402
+from tutorial17.smoke import SMOKE_DATA_ARGS  # noqa: E402
 
-# 5,300 training records: the 5,000 of the validation split plus 300 to train on.
-TINY_TRAIN_RECORDS = 5300
-TINY_TEST_RECORDS = 300
+# The smoke slice: 5,300 training records (the 5,000 of the validation split plus 300 to
+# train on) and 300 test records.
+TINY_TRAIN_RECORDS = SMOKE_DATA_ARGS["num_train_records"]
+TINY_TEST_RECORDS = SMOKE_DATA_ARGS["num_test_records"]
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ from .dataset_inputs import check_dataset_input_fn, make_dataset_input_fn
 from .errors import Tutorial17Error
 from .interrupt import stop_on_interrupt
 from .locking import lock_model_dir
-from .progress import ProgressHook
+from .progress import ProgressHook, training_loss
 
 TF_CONFIG_ENV = "TF_CONFIG"
 TASK_TYPES = ("chief", "worker", "ps", "evaluator")
@@ -111,8 +111,7 @@ class StatusFileHook(tf.train.SessionRunHook):
 
     def begin(self):
         self._global_step = tf.train.get_global_step()
-        losses = tf.get_collection(tf.GraphKeys.LOSSES)
-        self._loss = losses[-1] if losses else None
+        self._loss = training_loss()
 
     def before_run(self, run_context):
         fetches = {"step": self._global_step}

@@ -6,6 +6,15 @@ import tensorflow.compat.v1 as tf
 from tqdm import tqdm
 
 
+def training_loss():
+    """The loss tensor of the training graph being built, or None.
+
+    Estimator.train puts the EstimatorSpec's loss last in the LOSSES collection.
+    """
+    losses = tf.get_collection(tf.GraphKeys.LOSSES)
+    return losses[-1] if losses else None
+
+
 class ProgressHook(tf.train.SessionRunHook):
     """A ``SessionRunHook`` that shows global step, loss and steps/s on one line.
 
@@ -25,9 +34,7 @@ class ProgressHook(tf.train.SessionRunHook):
 
     def begin(self):
         self._global_step = tf.train.get_global_step()
-        # Estimator.train puts the EstimatorSpec's loss last in this collection.
-        losses = tf.get_collection(tf.GraphKeys.LOSSES)
-        self._loss = losses[-1] if losses else None
+        self._loss = training_loss()
 
     def after_create_session(self, session, coord):
         self._first_step = int(session.run(self._global_step))
