@@ -17,22 +17,22 @@ def close_figures():
     plt.close("all")
 
 
-@pytest.fixture(scope="module")
-def cnn(tiny_data, tmp_path_factory):
-    estimator = models.make_cnn_estimator(model_dir=tmp_path_factory.mktemp("cnn"))
+def _trained(model, tiny_data, tmp_path_factory):
+    estimator = models.make_estimator(model, model_dir=tmp_path_factory.mktemp(model))
     workflow.train(estimator, inputs.make_train_input_fn(tiny_data.train.images,
                                                          tiny_data.train.cls),
                    steps=STEPS, progress=False)
     return estimator
+
+
+@pytest.fixture(scope="module")
+def cnn(tiny_data, tmp_path_factory):
+    return _trained("cnn", tiny_data, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def dnn(tiny_data, tmp_path_factory):
-    estimator = models.make_dnn_classifier(model_dir=tmp_path_factory.mktemp("dnn"))
-    workflow.train(estimator, inputs.make_train_input_fn(tiny_data.train.images,
-                                                         tiny_data.train.cls),
-                   steps=STEPS, progress=False)
-    return estimator
+    return _trained("dnn", tiny_data, tmp_path_factory)
 
 
 def test_cnn_variables_without_optimizer_slots(cnn):
