@@ -26,7 +26,6 @@ The report goes to ``--output`` (Markdown). The last line printed is
 
 import argparse
 import datetime
-import importlib.metadata
 import json
 import os
 import platform
@@ -104,7 +103,7 @@ def _worker(spec):
 
     import speed_variants as sv
 
-    gpus = tf2.config.list_physical_devices("GPU")
+    gpus = tf2.config.experimental.list_physical_devices("GPU")  # in TF 1.15 too
     if spec["device"] == "gpu" and not gpus:
         raise SystemExit("error: --device gpu but TensorFlow sees no GPU; check "
                          "`python -m tutorial17 info` and the [gpu] extra")
@@ -374,8 +373,17 @@ def machine_info():
 
 def _version(name):
     try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
+        from importlib import metadata
+    except ImportError:  # Python 3.7 (the TensorFlow 1.15 environment)
+        import pkg_resources
+
+        try:
+            return pkg_resources.get_distribution(name).version
+        except pkg_resources.DistributionNotFound:
+            return "not installed"
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
         return "not installed"
 
 

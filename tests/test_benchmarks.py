@@ -9,11 +9,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tutorial17.tfcompat import IS_TF1
+
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "benchmarks" / "training_speed.py"
 RATIO_LINE = re.compile(r"ratio_vs_limit dnn=(\d+\.\d\d) cnn=(\d+\.\d\d)")
 
 
+@pytest.mark.skipif(IS_TF1, reason="the benchmark's Keras variant (d) needs Keras 2.15: "
+                    "TensorFlow 2.15 only (docs/tf1.md)")
 def test_training_speed_smoke_run_writes_a_report_and_ends_with_the_ratios(tiny_data_dir,
                                                                            tmp_path):
     report = tmp_path / "benchmarks.md"

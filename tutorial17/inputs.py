@@ -105,9 +105,10 @@ STAGED_CLASSES = "staged_classes"
 
 def _staged_variable(array, name):
     """A local, untrainable variable holding ``array``, filled at session start."""
-    # stateful: a stateless op without inputs would be constant-folded by the graph
-    # optimizer, keeping a second copy of the array in memory (+160 MB for MNIST).
-    value = tf.numpy_function(lambda: array, [], tf.as_dtype(array.dtype), stateful=True,
+    # numpy_function is stateful (the default on TF 2.15, the only kind on 1.15, which
+    # has no such argument): a stateless op without inputs would be constant-folded by
+    # the graph optimizer, keeping a second copy of the array in memory (+160 MB for MNIST).
+    value = tf.numpy_function(lambda: array, [], tf.as_dtype(array.dtype),
                               name=f"{name}_value")
     value.set_shape(array.shape)
     return tf.Variable(value, trainable=False, collections=[tf.GraphKeys.LOCAL_VARIABLES],
