@@ -1,6 +1,7 @@
 """Shared fixtures: a tiny but real slice of MNIST, written once per test session."""
 
 import os
+import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -25,3 +26,24 @@ def tiny_data_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_data(tiny_data_dir):
     return data.read_data_sets(tiny_data_dir)
+
+
+def wait_for(condition, timeout, what, proc=None):
+    """Poll ``condition`` until it returns something true, and return that.
+
+    Fails the test after ``timeout`` seconds, or at once if ``proc`` (a process
+    the condition waits on) has ended, showing the end of its stderr; on timeout
+    ``proc`` is killed.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"process ended (status {proc.returncode}) before {what}: "
+                        f"{proc.stderr.read().decode(errors='replace')[-2000:]}")
+        time.sleep(0.2)
+    if proc is not None:
+        proc.kill()
+    pytest.fail(f"no {what} within {timeout} s")

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
+from conftest import wait_for
 from tutorial17 import cluster, cluster_task
 from tutorial17.cli import main
 from tutorial17.dataset_inputs import check_dataset_input_fn, make_dataset_input_fn
@@ -54,16 +55,6 @@ def assert_all_gone(pids, within=10.0):
     while any(alive(p) for p in pids.values()) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [name for name, pid in pids.items() if alive(pid)], pids
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def checkpoint_step(model_dir):

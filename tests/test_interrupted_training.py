@@ -11,6 +11,7 @@ import time
 import pytest
 import tensorflow.compat.v1 as tf
 
+from conftest import wait_for
 from tutorial17 import inputs, models, workflow
 from tutorial17.cli import EXIT_INTERRUPTED, EXIT_USAGE, main
 from tutorial17.interrupt import TrainingInterrupted, stop_on_interrupt
@@ -29,20 +30,6 @@ def _start_training(model_dir, data_dir, *extra):
          "--model-dir", str(model_dir), "--data-dir", str(data_dir),
          "--steps", ENDLESS_STEPS, *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def _wait_for(condition, proc, what):
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        if proc.poll() is not None:
-            pytest.fail(f"training ended (status {proc.returncode}) before {what}: "
-                        f"{proc.stderr.read().decode(errors='replace')[-2000:]}")
-        time.sleep(0.2)
-    proc.kill()
-    pytest.fail(f"no {what} within {WAIT_SECONDS} s")
 
 
 def _checkpoint_steps(model_dir):
@@ -70,8 +57,8 @@ def test_sigkill_then_resume_and_a_second_trainer_is_refused(tiny_data_dir, tmp_
     proc = _start_training(model_dir, tiny_data_dir, "--no-progress",
                            "--save-every", str(SAVE_EVERY))
     try:
-        _wait_for(lambda: max(_checkpoint_steps(model_dir), default=0) >= 2 * SAVE_EVERY,
-                  proc, f"a checkpoint at step {2 * SAVE_EVERY}")
+        wait_for(lambda: max(_checkpoint_steps(model_dir), default=0) >= 2 * SAVE_EVERY,
+                 WAIT_SECONDS, f"a checkpoint at step {2 * SAVE_EVERY}", proc=proc)
         # While it trains, a second trainer is refused and changes nothing.
         assert main(["train", *common, "--steps", "2", "--no-progress"]) == EXIT_USAGE
         err = capsys.readouterr().err
@@ -120,7 +107,8 @@ def test_ctrl_c_in_the_cli_saves_a_checkpoint_and_exits_130(tiny_data_dir, tmp_p
     reader = _StderrReader(proc.stderr)
     reader.start()
     try:
-        _wait_for(lambda: reader.last_step() >= 3, proc, "step 3 on the progress line")
+        wait_for(lambda: reader.last_step() >= 3, WAIT_SECONDS, "step 3 on the progress line",
+                 proc=proc)
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=WAIT_SECONDS)
     finally:

@@ -7,27 +7,15 @@ import sys
 import time
 
 import numpy as np
-import pytest
 import tensorflow.compat.v1 as tf
 
+from conftest import wait_for
 from tutorial17 import Predictor, inputs, models, workflow
 
 TRAIN_STEPS = 1000
 SAVE_EVERY = 250  # checkpoints at 0, 250, ..., 1000: five, all kept (keep_checkpoint_max=5)
 WAIT_SECONDS = 300  # TensorFlow's import and graph building on a loaded 2-core machine
 NUM_IMAGES = 9
-
-
-def _wait_for_first_checkpoint(model_dir, proc):
-    deadline = time.monotonic() + WAIT_SECONDS
-    while tf.train.latest_checkpoint(str(model_dir)) is None:
-        if proc.poll() is not None:
-            pytest.fail(f"training ended (status {proc.returncode}) before its first "
-                        f"checkpoint: {proc.stderr.read().decode(errors='replace')[-2000:]}")
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"no checkpoint within {WAIT_SECONDS} s")
-        time.sleep(0.1)
 
 
 def test_predictions_during_training_come_from_complete_checkpoints(tiny_data_dir, tiny_data,
@@ -39,7 +27,8 @@ def test_predictions_during_training_come_from_complete_checkpoints(tiny_data_di
          "--steps", str(TRAIN_STEPS), "--save-every", str(SAVE_EVERY)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        _wait_for_first_checkpoint(model_dir, proc)
+        wait_for(lambda: tf.train.latest_checkpoint(str(model_dir)), WAIT_SECONDS,
+                 "its first checkpoint", proc=proc)
         estimator = models.make_dnn_classifier(model_dir=model_dir)
         images = tiny_data.test.images[:NUM_IMAGES]
         answers = {}  # checkpoint path -> the distinct probability arrays it answered with
