@@ -30,7 +30,8 @@ from pathlib import Path
 import tutorial17  # noqa: F401  (quiet TensorFlow before it loads)
 import tensorflow.compat.v1 as tf
 
-from tutorial17 import cluster, inputs, models, workflow
+from tutorial17 import inputs, models, workflow
+from tutorial17.cluster import launcher as cluster
 from tutorial17.data import read_data_sets
 
 SETUPS = [

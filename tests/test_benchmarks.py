@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tutorial17.tfcompat import IS_TF1
+from tutorial17._runtime.tfcompat import IS_TF1
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "benchmarks" / "training_speed.py"

@@ -6,7 +6,7 @@ import tensorflow.compat.v1 as tf
 from tutorial17 import Predictor, inputs, models, workflow
 from tutorial17.checkpoints import compare, is_optimizer_state
 from tutorial17.errors import CheckpointMismatchError
-from tutorial17.locking import LOCK_FILE_NAME
+from tutorial17._runtime.locking import LOCK_FILE_NAME
 
 STEPS = 2
 

@@ -17,7 +17,9 @@ import pytest
 import tensorflow.compat.v1 as tf
 
 import tutorial17
-from tutorial17 import experiments, models, notebook
+from tutorial17 import models, notebook
+from tutorial17.checkpoints import checkpoint_step
+from tutorial17.exercises import experiments
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
@@ -116,7 +118,7 @@ def test_walkthrough_smoke_checkpoints_hold_the_smoke_steps(tmp_path_factory):
     _, _, _, model_root = cached_smoke_run(WALKTHROUGH, tmp_path_factory)
     for model in ("dnn", "cnn"):
         model_dir = models.default_model_dir(model, model_root / "notebook-smoke")
-        assert notebook.checkpoint_step(model_dir) == tutorial17.SMOKE_STEPS
+        assert checkpoint_step(model_dir) == tutorial17.SMOKE_STEPS
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
@@ -278,11 +280,11 @@ def test_exercises_smoke_accuracy_table(exercises_smoke):
 def test_exercises_smoke_keeps_every_measured_checkpoint(exercises_smoke):
     exercises = exercises_smoke[3] / "notebook-smoke" / "exercises"
     for name in ("accuracy-dnn", "accuracy-cnn"):
-        assert notebook.checkpoint_step(exercises / name) == SMOKE
+        assert checkpoint_step(exercises / name) == SMOKE
         for step in SMOKE_ACCURACY_STEPS:
             assert experiments.checkpoint_path(exercises / name, step) is not None
     for name in ("wider-cnn", "one-hot-cnn"):
-        assert notebook.checkpoint_step(exercises / name) == SMOKE // 2
+        assert checkpoint_step(exercises / name) == SMOKE // 2
 
 
 def test_exercises_smoke_checkpoint_mismatch_is_the_packages_one_line(exercises_smoke):
@@ -298,7 +300,7 @@ def test_exercises_smoke_batch_table(exercises_smoke):
     assert all(0.0 <= a <= 1.0 for _, _, a in rows)
     batch_root = exercises_smoke[3] / "notebook-smoke" / "exercises" / "batch-size"
     for batch, steps, _ in rows:
-        assert notebook.checkpoint_step(batch_root / f"batch-{batch}") == steps
+        assert checkpoint_step(batch_root / f"batch-{batch}") == steps
 
 
 def test_exercises_smoke_predictions_are_consistent(exercises_smoke):

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from tutorial17 import Predictor, inputs, models, workflow
-from tutorial17.checkpoints import NoCheckpointError
-from tutorial17.errors import InputError, Tutorial17Error
-from tutorial17.predictor import NoProbabilitiesError
+from tutorial17.errors import (
+    InputError, NoCheckpointError, NoProbabilitiesError, Tutorial17Error)
 
 STEPS = 3
 NUM_THREADS = 4

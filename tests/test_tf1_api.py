@@ -1,13 +1,15 @@
-"""Every tf.<name> in the package and the notebooks exists in TensorFlow 1.15 (see tf1_api.py)."""
+"""Every tf.<name> in the package and the notebooks exists in TensorFlow 1.15 (scripts/tf1_api.py)."""
 
 import ast
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
-import tf1_api
-from tf1_api import Api, check, check_project, format_failures, notebook_paths
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import tf1_api  # noqa: E402
+from tf1_api import Api, check, check_project, format_failures, notebook_paths  # noqa: E402
 
 TF1_DOC = tf1_api.REPO / "docs" / "tf1.md"
 

@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 from tutorial17 import Predictor, inputs, models, plots, weights, workflow
-from tutorial17.checkpoints import NoCheckpointError
-from tutorial17.errors import InputError
+from tutorial17.errors import InputError, NoCheckpointError
 
 STEPS = 2
 

@@ -15,7 +15,7 @@ if sys.version_info[:2] not in SUPPORTED_PYTHONS + TF1_PYTHONS:
         f"tf.estimator, has no wheels for others), or 3.7 for TensorFlow 1.15; "
         f"this is Python {sys.version.split()[0]}")
 
-from . import verbosity as _verbosity  # noqa: E402
+from ._runtime import verbosity as _verbosity  # noqa: E402
 
 _verbosity.set_cpp_log_level_default()  # must happen before TensorFlow is imported
 _verbosity.import_tensorflow_quietly()
@@ -25,8 +25,8 @@ from .data import (  # noqa: E402
 from .errors import (  # noqa: E402
     CheckpointMismatchError, DataError, InputError, Tutorial17Error)
 from .predictor import Predictor  # noqa: E402
-from .smoke import SMOKE_DATA_ARGS, SMOKE_STEPS, smoke_mode  # noqa: E402
-from .verbosity import quiet, verbose  # noqa: E402
+from .notebook import SMOKE_DATA_ARGS, SMOKE_STEPS, smoke_mode  # noqa: E402
+from ._runtime.verbosity import quiet, verbose  # noqa: E402
 
 __version__ = "0.1.0"
 

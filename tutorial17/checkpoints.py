@@ -15,7 +15,7 @@ import re
 
 import tensorflow.compat.v1 as tf
 
-from .errors import CheckpointMismatchError, Tutorial17Error
+from .errors import CheckpointMismatchError, NoCheckpointError
 
 MAX_NAMES_SHOWN = 4
 """Variables named per kind (missing, unexpected, shape changed) in the message."""
@@ -23,10 +23,6 @@ MAX_NAMES_SHOWN = 4
 # Variables an optimizer keeps besides its per-variable slots (Adam's running
 # powers of beta1 and beta2).
 _OPTIMIZER_GLOBALS = re.compile(r"(^|/)beta[12]_power(_\d+)?$")
-
-
-class NoCheckpointError(Tutorial17Error):
-    """A model directory holds no checkpoint yet."""
 
 
 def latest_checkpoint(model_dir):

@@ -1,8 +1,10 @@
-"""Command line: ``python -m tutorial17 {walkthrough,train,evaluate,predict,info}``.
+"""Command line: ``python -m tutorial17 {walkthrough,train,evaluate,predict,info,cluster,...}``.
 
 Bad arguments and missing files give one line on stderr and exit status 2.
 Ctrl-C while training saves a checkpoint of the current step, says so in one
 line and exits with status 130 (128 + SIGINT, the shell's convention).
+The options and checks every subcommand shares live here too; the ``cluster``
+and ``cluster-task`` subcommands are in :mod:`tutorial17.cluster.cli`.
 """
 
 import argparse
@@ -11,12 +13,78 @@ import platform
 import sys
 from pathlib import Path
 
-from . import cluster_cli
-from .arguments import UsageError, check_data_dir, check_dir, check_not_a_file, positive_int
-from .errors import Tutorial17Error
+from .errors import Tutorial17Error, UsageError
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+
+# --- Argument types and checks, each failing in one line. ---
+
+def whole_number(minimum):
+    """Return an argparse type: an int of at least ``minimum`` ("must be positive" for 1)."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            need = "must be positive" if minimum == 1 else f"must be at least {minimum}"
+            raise argparse.ArgumentTypeError(f"{value} {need}")
+        return value
+    return parse
+
+
+positive_int = whole_number(1)
+
+
+def positive_number(text):
+    """Parse a float greater than 0 (an argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value:g} must be positive")
+    return value
+
+
+def check_dir(option, path):
+    """Raise a UsageError unless ``path`` is an existing directory."""
+    if not path.exists():
+        raise UsageError(f"{option} {path}: no such directory")
+    if not path.is_dir():
+        raise UsageError(f"{option} {path}: not a directory")
+
+
+def check_data_dir(path):
+    """Check that ``--data-dir``, when given, is an existing directory."""
+    if path is not None:
+        check_dir("--data-dir", path)
+
+
+def check_not_a_file(option, path):
+    """Refuse an output directory where a file already is (it may be created otherwise)."""
+    if path is not None and path.exists() and not path.is_dir():
+        raise UsageError(f"{option} {path}: exists and is not a directory")
+
+
+# --- Options several subcommands share, declared once. ---
+
+def add_model_option(parser):
+    """Add ``--model {dnn,cnn}`` (required) to ``parser``."""
+    parser.add_argument("--model", choices=("dnn", "cnn"), required=True,
+                        help="dnn: canned DNNClassifier; cnn: custom CNN model_fn")
+
+
+def add_data_dir_option(parser):
+    """Add ``--data-dir DIR`` to ``parser``."""
+    parser.add_argument("--data-dir", type=Path, help="directory of the four MNIST .gz files")
+
+
+def add_no_progress_option(parser):
+    """Add ``--no-progress`` to ``parser``."""
+    parser.add_argument("--no-progress", action="store_true", help="no progress line")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,52 +95,59 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser():
+    """Return the parser of every subcommand; each sets ``run``, the function to call."""
+    from .cluster import cli as cluster_cli  # it uses the helpers above
+
     parser = _Parser(prog="python -m tutorial17",
                      description="TensorFlow Tutorial #17 (Estimator API) on MNIST.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    def add_common(p, model_dir_required):
-        p.add_argument("--model", choices=("dnn", "cnn"), required=True,
-                       help="dnn: canned DNNClassifier; cnn: custom CNN model_fn")
-        p.add_argument("--model-dir", type=Path, required=model_dir_required,
+    def add_common(p):
+        add_model_option(p)
+        p.add_argument("--model-dir", type=Path, required=True,
                        help="model (checkpoint) directory")
-        p.add_argument("--data-dir", type=Path, help="directory of the four MNIST .gz files")
+        add_data_dir_option(p)
 
     w = sub.add_parser("walkthrough", help="train, evaluate and predict with both models")
+    w.set_defaults(run=cmd_walkthrough)
     w.add_argument("--steps", type=positive_int, default=2000, help="training steps per model")
     w.add_argument("--model-root", type=Path, default=Path("."),
                    help="where checkpoints_tutorial17-1/ and -2/ go (default: .)")
-    w.add_argument("--data-dir", type=Path, help="directory of the four MNIST .gz files")
+    add_data_dir_option(w)
     w.add_argument("--json", type=Path, help="write the results to this JSON file")
     w.add_argument("--plots", type=Path, help="save the 3x3 figures as PNG in this directory")
-    w.add_argument("--no-progress", action="store_true", help="no progress line")
+    add_no_progress_option(w)
 
     t = sub.add_parser("train", help="train one model, continuing from its checkpoint")
-    add_common(t, model_dir_required=True)
+    t.set_defaults(run=cmd_train)
+    add_common(t)
     t.add_argument("--steps", type=positive_int, required=True, help="steps to train")
-    t.add_argument("--no-progress", action="store_true", help="no progress line")
+    add_no_progress_option(t)
     t.add_argument("--save-every", type=positive_int, metavar="STEPS",
                    help="also save a checkpoint every STEPS steps (default: every 10 minutes; "
                         "one is always saved at the end and on Ctrl-C)")
 
     e = sub.add_parser("evaluate", help="test-set accuracy of a trained model")
-    add_common(e, model_dir_required=True)
+    e.set_defaults(run=cmd_evaluate)
+    add_common(e)
 
     p = sub.add_parser("predict", help="predicted classes of the first test images")
-    add_common(p, model_dir_required=True)
+    p.set_defaults(run=cmd_predict)
+    add_common(p)
     p.add_argument("--count", type=positive_int, default=9, help="how many test images")
 
-    sub.add_parser("info", help="versions, devices and the data directory in use")
+    i = sub.add_parser("info", help="versions, devices and the data directory in use")
+    i.set_defaults(run=cmd_info)
     cluster_cli.add_parsers(sub)
     return parser
 
 
 def _check_trained(model_dir):
-    import tensorflow.compat.v1 as tf
+    from .checkpoints import latest_checkpoint
 
     check_dir("--model-dir", model_dir)
-    if tf.train.latest_checkpoint(str(model_dir)) is None:
+    if latest_checkpoint(model_dir) is None:
         raise UsageError(f"--model-dir {model_dir}: no checkpoint there; run 'train' first")
 
 
@@ -146,7 +221,7 @@ def cmd_predict(args):
 def cmd_info(args):
     import numpy as np
 
-    from . import tfcompat  # TF 1.15 and 2.15 report builds and devices differently
+    from ._runtime import tfcompat  # TF 1.15 and 2.15 report builds and devices differently
     from .data import default_data_dir
 
     cuda, cudnn = tfcompat.cuda_versions()
@@ -159,16 +234,11 @@ def cmd_info(args):
     print(f"Data dir:    {default_data_dir()}")
 
 
-COMMANDS = {"walkthrough": cmd_walkthrough, "train": cmd_train, "evaluate": cmd_evaluate,
-            "predict": cmd_predict, "info": cmd_info}
-COMMANDS.update(cluster_cli.COMMANDS)
-
-
 def main(argv=None):
     """Run the command line; return the exit status."""
     try:
         args = build_parser().parse_args(argv)
-        COMMANDS[args.command](args)
+        args.run(args)
     except Tutorial17Error as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE

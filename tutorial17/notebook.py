@@ -1,5 +1,9 @@
 """Settings the notebooks share: smoke mode, step count, data slice and where checkpoints go.
 
+Smoke mode is a tiny slice of real MNIST and a few steps, for CI and quick
+checks: set ``TUTORIAL17_SMOKE=1`` and the notebooks use :data:`SMOKE_DATA_ARGS`
+and :data:`SMOKE_STEPS` instead of the full data and 2,000 steps.
+
 A notebook's model directories live under ``<root>/<name>/`` where ``<root>`` is
 ``$TUTORIAL17_MODEL_ROOT`` if set, else the repository's ``runs/`` (found
 relative to this package, so the notebook's working directory does not matter).
@@ -12,13 +16,24 @@ from pathlib import Path
 
 from .checkpoints import checkpoint_step
 from .models import MODEL_ROOT_ENV, default_model_dir
-from .smoke import SMOKE_DATA_ARGS, SMOKE_STEPS, smoke_mode
 from .walkthrough import NUM_STEPS
+
+SMOKE_ENV = "TUTORIAL17_SMOKE"
+
+# 5,300 training records keep the 5,000-record validation split of the full
+# run and leave 300 for training; 300 test records hold the first 9 of the walkthrough.
+SMOKE_DATA_ARGS = {"num_train_records": 5300, "num_test_records": 300}
+SMOKE_STEPS = 20
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _IN_REPO = (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "notebooks").is_dir()
 RUNS_DIR = REPO_ROOT / "runs" if _IN_REPO else Path.home() / ".cache" / "tutorial17" / "runs"
 """Default parent of the notebooks' model roots (``.gitignore`` covers ``runs/``)."""
+
+
+def smoke_mode():
+    """Return True when ``TUTORIAL17_SMOKE`` is set to something other than ``0``."""
+    return os.environ.get(SMOKE_ENV, "") not in ("", "0")
 
 
 def notebook_model_root(name, smoke=None):

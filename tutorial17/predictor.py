@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from .checkpoints import NoCheckpointError, latest_checkpoint
+from .checkpoints import latest_checkpoint
 from .data import img_size_flat
-from .errors import InputError, Tutorial17Error
+from .errors import InputError, NoCheckpointError, NoProbabilitiesError, Tutorial17Error
 from .validation import check_images
 
 CHECKPOINT_STATE_FILE = "checkpoint"
@@ -29,10 +29,6 @@ CLASSES_KEY = "classes"
 PROBABILITIES_KEY = "probabilities"
 MAX_BATCH = 1024
 """Images per ``Session.run``; bounds memory for large arrays."""
-
-
-class NoProbabilitiesError(Tutorial17Error):
-    """The model's predictions hold class numbers only."""
 
 
 class Predictor:

@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from .interrupt import TrainingInterrupted, stop_on_interrupt
-from .locking import lock_model_dir
+from ._runtime.interrupt import stop_on_interrupt
+from ._runtime.locking import lock_model_dir
+from .errors import TrainingInterrupted
 from .progress import ProgressHook
 
 
@@ -14,9 +15,9 @@ def train(estimator, input_fn, steps, progress=True, desc=None, hooks=()):
     file-like object to send it elsewhere, or False for none.
 
     Only one process may train into a model directory at a time: a second one
-    gets :class:`~tutorial17.locking.ModelDirBusyError`. The first Ctrl-C stops
+    gets :class:`~tutorial17.errors.ModelDirBusyError`. The first Ctrl-C stops
     after the current step, saves a checkpoint of it and raises
-    :class:`~tutorial17.interrupt.TrainingInterrupted` (a ``KeyboardInterrupt``).
+    :class:`~tutorial17.errors.TrainingInterrupted` (a ``KeyboardInterrupt``).
     """
     hooks = list(hooks)
     file = None

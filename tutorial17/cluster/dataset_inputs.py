@@ -11,10 +11,10 @@ holds only a ``py_func`` call, the arrays stay in Python memory.
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from .data import img_size_flat
-from .errors import InputError
-from .inputs import BATCH_SIZE
-from .validation import check_classes, check_images
+from ..data import img_size_flat
+from ..errors import InputError
+from ..inputs import BATCH_SIZE
+from ..validation import check_classes, check_images
 
 # Modules whose input functions feed through queue runners, which a distribution
 # strategy cannot split across replicas.

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from tutorial17 import image_files, inputs, models, workflow
+from tutorial17 import inputs, models, workflow
+from tutorial17.exercises import image_files
 from tutorial17.errors import InputError
 
 NUM_FILES = 12

@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from tutorial17 import experiments, inputs, models, workflow
+from tutorial17 import inputs, models, workflow
+from tutorial17.exercises import experiments
 from tutorial17.errors import InputError
 
 STEPS = (0, 2, 5)

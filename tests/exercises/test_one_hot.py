@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from tutorial17 import inputs, models, one_hot, workflow
+from tutorial17 import inputs, models, workflow
+from tutorial17.exercises import one_hot
 from tutorial17.errors import InputError
 
 STEPS = 3

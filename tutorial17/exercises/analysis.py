@@ -3,9 +3,9 @@ and which classes it confuses with which."""
 
 import numpy as np
 
-from .data import num_classes
-from .errors import InputError
-from .validation import check_classes
+from ..data import num_classes
+from ..errors import InputError
+from ..validation import check_classes
 
 
 def _check_pair(cls_true, cls_pred):

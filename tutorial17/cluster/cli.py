@@ -4,20 +4,21 @@ import math
 import os
 from pathlib import Path
 
-from .arguments import check_data_dir, check_not_a_file, positive_number, whole_number
+from ..cli import (
+    add_data_dir_option, add_model_option, add_no_progress_option, check_data_dir,
+    check_not_a_file, positive_number, whole_number)
 
 
 def _add_task_options(p):
-    from .cluster_task import CHECKPOINT_SECS, EVAL_THROTTLE_SECS
+    from .task import CHECKPOINT_SECS, EVAL_THROTTLE_SECS
 
-    p.add_argument("--model", choices=("dnn", "cnn"), required=True,
-                   help="dnn: canned DNNClassifier; cnn: custom CNN model_fn")
+    add_model_option(p)
     p.add_argument("--steps", type=whole_number(1), required=True,
                    help="global step to train to (TrainSpec max_steps), counting the steps "
                         "of every trainer and any checkpoint already there")
     p.add_argument("--model-dir", type=Path, required=True,
                    help="model directory shared by all tasks")
-    p.add_argument("--data-dir", type=Path, help="directory of the four MNIST .gz files")
+    add_data_dir_option(p)
     p.add_argument("--mirrored", action="store_true",
                    help="train with MirroredStrategy over all local GPUs (the CPU if none) "
                         "in one process, through a tf.data input function")
@@ -25,13 +26,14 @@ def _add_task_options(p):
                    help=f"seconds between the chief's checkpoints (default {CHECKPOINT_SECS})")
     p.add_argument("--eval-throttle-secs", type=whole_number(0), default=EVAL_THROTTLE_SECS,
                    help=f"least seconds between evaluations (default {EVAL_THROTTLE_SECS})")
-    p.add_argument("--no-progress", action="store_true", help="no progress line")
+    add_no_progress_option(p)
 
 
 def add_parsers(sub):
     """Add ``cluster`` and ``cluster-task`` to the subparsers ``sub``."""
     c = sub.add_parser("cluster", help="train and evaluate on a local cluster of processes "
                                        "(parameter servers, gRPC on loopback)")
+    c.set_defaults(run=cmd_cluster)
     _add_task_options(c)
     c.add_argument("--workers", type=whole_number(0),
                    help="workers besides the chief (default 1; 0 with --mirrored)")
@@ -47,14 +49,15 @@ def add_parsers(sub):
 
     t = sub.add_parser("cluster-task", help="run the one task of a cluster that the TF_CONFIG "
                                             "environment variable names")
+    t.set_defaults(run=cmd_cluster_task)
     _add_task_options(t)
     t.add_argument("--status-file", type=Path,
                    help="write the global step and loss as JSON here (for a launcher)")
 
 
 def cmd_cluster(args):
-    from .cluster import run_cluster
-    from .walkthrough import format_accuracy
+    from .launcher import run_cluster
+    from ..walkthrough import format_accuracy
 
     check_data_dir(args.data_dir)
     check_not_a_file("--model-dir", args.model_dir)
@@ -76,7 +79,7 @@ def cmd_cluster(args):
 
 
 def cmd_cluster_task(args):
-    from . import cluster_task
+    from . import task as cluster_task
 
     check_data_dir(args.data_dir)
     check_not_a_file("--model-dir", args.model_dir)
@@ -91,6 +94,3 @@ def cmd_cluster_task(args):
     if metrics is not None:
         print(f"Accuracy {metrics['accuracy']:.4f}, loss {metrics['loss']:.4f} at global step "
               f"{metrics['global_step']}")
-
-
-COMMANDS = {"cluster": cmd_cluster, "cluster-task": cmd_cluster_task}

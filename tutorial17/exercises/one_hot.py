@@ -9,9 +9,9 @@ class numbers with ``argmax``. The network is the walkthrough's
 
 import tensorflow.compat.v1 as tf
 
-from . import models
-from .data import num_classes
-from .errors import InputError
+from .. import models
+from ..data import num_classes
+from ..errors import InputError
 
 ONE_HOT_MODEL_DIR = "checkpoints_tutorial17-onehot"
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from .data import img_shape, img_size_flat, num_channels
-from .errors import InputError
-from .inputs import BATCH_SIZE, _repeatable
-from .validation import check_classes, check_images
+from ..data import img_shape, img_size_flat, num_channels
+from ..errors import InputError
+from ..inputs import BATCH_SIZE, _repeatable
+from ..validation import check_classes, check_images
 
 FILE_PATTERN = "*.png"
 LABELLED_NAME = re.compile(r"^(\d+)_(\d)\.png$")

@@ -3,7 +3,7 @@
 import pytest
 import tensorflow.compat.v1 as tf
 
-from tutorial17 import tfcompat
+from tutorial17._runtime import tfcompat
 
 
 def test_version_flag_matches_the_running_tensorflow():

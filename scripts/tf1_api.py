@@ -4,7 +4,7 @@ TensorFlow 1.15 cannot be installed on Python >= 3.8, so the check reads the
 code instead of running it. With the ``ast`` module it collects every attribute
 chain rooted at a name bound to TensorFlow's API, in the package's modules and
 in the code cells of ``notebooks/*.ipynb``, and looks each one up in
-``tests/data/compat_v1_api.txt`` (every public name of
+``scripts/data/compat_v1_api.txt`` (every public name of
 ``import tensorflow.compat.v1 as tf`` in TensorFlow 1.15.0).
 
 Bindings understood (anywhere in a file, functions included)::
@@ -29,7 +29,7 @@ A line that must use a name TensorFlow 1.15 lacks says so with a comment
 are listed, not failed; a marker without a reason, outside a guard, or on a line
 that uses no TF 2-only name is a failure.
 
-Run ``python tests/tf1_api.py`` for the full report.
+Run ``python scripts/tf1_api.py`` for the full report; ``tests/test_tf1_api.py`` runs the check.
 """
 
 import ast

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tutorial17 import analysis
+from tutorial17.exercises import analysis
 from tutorial17.errors import InputError
 
 TRUE = np.array([7, 2, 1, 0, 4, 1, 4, 9, 5])

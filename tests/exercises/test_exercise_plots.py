@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tutorial17 import analysis, plots
+from tutorial17.exercises import analysis, plots
 from tutorial17.errors import InputError
 
 

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import tensorflow.compat.v1 as tf
 
-from . import models
-from .data import read_data_sets
+from .. import models
+from ..data import read_data_sets
 from .dataset_inputs import check_dataset_input_fn, make_dataset_input_fn
-from .errors import Tutorial17Error
-from .interrupt import stop_on_interrupt
-from .locking import lock_model_dir
-from .progress import ProgressHook, training_loss
+from ..errors import ClusterConfigError, Tutorial17Error
+from .._runtime.interrupt import stop_on_interrupt
+from .._runtime.locking import lock_model_dir
+from ..progress import ProgressHook, training_loss
 
 TF_CONFIG_ENV = "TF_CONFIG"
 TASK_TYPES = ("chief", "worker", "ps", "evaluator")
@@ -47,10 +47,6 @@ EVAL_RETRIES = 10
 PARENT_CHECK_SECS = 1.0
 PARENT_PID_ENV = "TUTORIAL17_CLUSTER_PARENT"
 """Set by the local launcher: the task exits if that process goes away."""
-
-
-class ClusterConfigError(Tutorial17Error):
-    """``TF_CONFIG`` is missing, malformed or inconsistent."""
 
 
 def read_tf_config(environ=None):

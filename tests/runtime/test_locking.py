@@ -13,8 +13,8 @@ import textwrap
 import pytest
 
 from tutorial17 import workflow
-from tutorial17.errors import Tutorial17Error
-from tutorial17.locking import LOCK_FILE_NAME, ModelDirBusyError, lock_model_dir
+from tutorial17._runtime.locking import LOCK_FILE_NAME, lock_model_dir
+from tutorial17.errors import ModelDirBusyError, Tutorial17Error
 
 # Takes the lock as lock_model_dir does, says so, then waits to be killed. Plain
 # Python (no TensorFlow) so that it starts in well under a second.

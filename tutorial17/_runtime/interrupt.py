@@ -6,7 +6,7 @@ periodic checkpoint is lost. :func:`stop_on_interrupt` catches the first
 SIGINT while the session runs and asks the session to stop; the Estimator's
 ``CheckpointSaverHook`` then saves the current step as it always does at the
 end of training, and :func:`tutorial17.workflow.train` raises
-:class:`TrainingInterrupted`. A second Ctrl-C aborts at once, as usual.
+:class:`~tutorial17.errors.TrainingInterrupted`. A second Ctrl-C aborts at once, as usual.
 """
 
 import contextlib
@@ -19,19 +19,6 @@ from tqdm import tqdm
 
 STOPPING_MESSAGE = ("Interrupted: stopping after this step and saving a checkpoint "
                     "(press Ctrl-C again to abort without saving)")
-
-
-class TrainingInterrupted(KeyboardInterrupt):
-    """Training stopped on Ctrl-C after saving a checkpoint of ``global_step`` in ``model_dir``.
-
-    A ``KeyboardInterrupt``, so code that already handles Ctrl-C still does.
-    """
-
-    def __init__(self, global_step, model_dir):
-        super().__init__(f"training stopped at global step {global_step}; checkpoint saved "
-                         f"in {model_dir}; train again to continue from it")
-        self.global_step = global_step
-        self.model_dir = model_dir
 
 
 class StopOnInterruptHook(tf.train.SessionRunHook):

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from . import inputs, workflow
-from .checkpoints import checkpoint_step
-from .errors import InputError
+from .. import inputs, workflow
+from ..checkpoints import checkpoint_step
+from ..errors import InputError
 
 ACCURACY_STEPS = (0, 1000, 2000, 10000)
 """Global steps at which exercise 2 measures test accuracy (0 = before training)."""

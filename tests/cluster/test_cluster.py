@@ -20,12 +20,13 @@ import pytest
 import tensorflow.compat.v1 as tf
 
 from conftest import wait_for
-from tutorial17 import cluster, cluster_task
+from tutorial17.cluster import launcher as cluster
+from tutorial17.cluster import task as cluster_task
 from tutorial17.cli import main
-from tutorial17.dataset_inputs import check_dataset_input_fn, make_dataset_input_fn
+from tutorial17.cluster.dataset_inputs import check_dataset_input_fn, make_dataset_input_fn
 from tutorial17.errors import InputError
 from tutorial17.inputs import make_train_input_fn
-from tutorial17.locking import lock_model_dir
+from tutorial17._runtime.locking import lock_model_dir
 
 RUN_TIMEOUT = 240  # seconds; a run takes 15-30 s on 2 idle cores
 FAST = ["--checkpoint-secs", "1", "--eval-throttle-secs", "1", "--no-progress"]

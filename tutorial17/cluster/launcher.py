@@ -27,9 +27,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import cluster_task
-from .errors import Tutorial17Error
-from .locking import lock_model_dir
+from . import task as cluster_task
+from ..errors import ClusterError
+from .._runtime.locking import lock_model_dir
 
 LOOPBACK = "127.0.0.1"
 POLL_SECS = 0.25
@@ -41,10 +41,6 @@ LOG_TAIL_LINES = 3
 RUNS_DIR = "cluster-runs"
 """Per-run logs and status files go to ``<model_dir>/cluster-runs/<timestamp>/``."""
 EVAL_DIR = "eval"
-
-
-class ClusterError(Tutorial17Error):
-    """A task of the local cluster failed, or the cluster did not finish in time."""
 
 
 @dataclass(frozen=True)
@@ -380,7 +376,7 @@ def run_cluster(model, model_dir, max_steps, num_workers=1, num_ps=1, evaluator=
     parameter-server cluster. Ports are ``base_port``, ``base_port+1``, ... when
     given, else free ones. ``timeout`` (seconds) bounds the whole run.
     Every process started here has ended when this returns or raises.
-    Raises :class:`~tutorial17.locking.ModelDirBusyError` if another process is
+    Raises :class:`~tutorial17.errors.ModelDirBusyError` if another process is
     training into ``model_dir``.
     """
     check_cluster_args(num_workers, num_ps, mirrored, evaluator)
@@ -447,7 +443,7 @@ def _run_cluster(model, model_dir, max_steps, num_workers, num_ps, evaluator, mi
         # then everything else stops. A second Ctrl-C stops everything at once.
         saved = run.ask_to_save(trainers[0])
         run.stop()
-        from .checkpoints import checkpoint_step
+        from ..checkpoints import checkpoint_step
 
         step = checkpoint_step(model_dir)
         where = (f"checkpoint at global step {step} in {model_dir}" if step is not None

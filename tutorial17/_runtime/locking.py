@@ -16,7 +16,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from .errors import Tutorial17Error
+from ..errors import ModelDirBusyError
 
 try:
     import fcntl
@@ -24,10 +24,6 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
 LOCK_FILE_NAME = ".tutorial17.lock"
-
-
-class ModelDirBusyError(Tutorial17Error):
-    """Another process is training into this model directory."""
 
 
 def lock_path(model_dir):
