@@ -31,7 +31,8 @@ import tutorial17  # noqa: F401  (quiet TensorFlow before it loads)
 import tensorflow.compat.v1 as tf
 
 from tutorial17 import inputs, models, workflow
-from tutorial17.cluster import launcher as cluster
+from tutorial17.cluster.launcher import ClusterOptions, read_status, run_cluster
+from tutorial17.cluster.task import TaskOptions
 from tutorial17.data import read_data_sets
 
 SETUPS = [
@@ -60,7 +61,7 @@ def step_shares(run_dir):
     """Each trainer's own steps, from the status files its task wrote."""
     shares = {}
     for path in sorted(Path(run_dir).glob("*.json")):
-        status = cluster.read_status(path) or {}
+        status = read_status(path) or {}
         if "local_steps" in status:
             shares[path.stem] = status["local_steps"]
     return shares
@@ -85,8 +86,11 @@ def run_setup(model, steps, data_dir, options):
         if options.get("baseline"):
             done = run_baseline(model, model_dir, steps, data_dir)
         else:
-            result = cluster.run_cluster(model, model_dir, steps, data_dir=data_dir,
-                                         progress=False, log=lambda *a: None, **options)
+            setup = dict(options)
+            task = TaskOptions(model, Path(model_dir), steps, data_dir=data_dir,
+                               mirrored=setup.pop("mirrored", False))
+            result = run_cluster(ClusterOptions(task, **setup), progress=False,
+                                 log=lambda *a: None)
             done = {"global_step": result.global_step, "seconds": result.seconds,
                     "accuracy": result.accuracy,
                     "steps_by_trainer": step_shares(result.run_dir)}

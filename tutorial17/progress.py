@@ -1,9 +1,29 @@
-"""One progress line while training, instead of pages of ``INFO:tensorflow:``."""
+"""One progress line while training, instead of pages of ``INFO:tensorflow:``.
+
+:func:`step_bar` and :func:`show_step` draw the line; :class:`ProgressHook` feeds
+it from a training session, and the cluster launcher from its chief's reports.
+"""
 
 import sys
 
 import tensorflow.compat.v1 as tf
 from tqdm import tqdm
+
+
+def step_bar(total, desc, file=None, initial=0, mininterval=0.5):
+    """Return a tqdm bar of ``total`` steps (None: unknown) on ``file`` (default stderr)."""
+    return tqdm(total=total, initial=initial, desc=desc, unit="step",
+                file=file if file is not None else sys.stderr, mininterval=mininterval,
+                dynamic_ncols=False, ncols=100, leave=True)
+
+
+def show_step(bar, done, step, loss=None, note=""):
+    """Move ``bar`` to ``done`` steps, showing the global ``step``, the ``loss`` and ``note``."""
+    postfix = f"step={step}"
+    if loss is not None:
+        postfix += f" loss={loss:.4g}"
+    bar.set_postfix_str(postfix + note, refresh=False)  # drawn by update() below
+    bar.update(done - bar.n)
 
 
 def training_loss():
@@ -39,10 +59,8 @@ class ProgressHook(tf.train.SessionRunHook):
     def after_create_session(self, session, coord):
         self._first_step = int(session.run(self._global_step))
         self._runs = 0
-        self._bar = tqdm(total=self._num_steps, desc=self._desc, unit="step",
-                         file=self._file if self._file is not None else sys.stderr,
-                         mininterval=self._mininterval, dynamic_ncols=False, ncols=100,
-                         leave=True)
+        self._bar = step_bar(self._num_steps, self._desc, self._file,
+                             mininterval=self._mininterval)
 
     def before_run(self, run_context):
         # The step is counted, not fetched: a global step fetched in the same run as the
@@ -55,11 +73,8 @@ class ProgressHook(tf.train.SessionRunHook):
         results = run_values.results or {}
         self._runs += 1
         step = self._first_step + self._runs
-        postfix = f"step={step}"
-        if "loss" in results:
-            postfix += f" loss={float(results['loss']):.4g}"
-        self._bar.set_postfix_str(postfix, refresh=False)  # drawn by update() below
-        self._bar.update(step - self._first_step - self._bar.n)
+        loss = float(results["loss"]) if "loss" in results else None
+        show_step(self._bar, step - self._first_step, step, loss)
 
     def end(self, session):
         if self._bar is not None:

@@ -4,14 +4,15 @@ import math
 import os
 from pathlib import Path
 
+from .task import CHECKPOINT_SECS, EVAL_THROTTLE_SECS, PARENT_PID_ENV, TaskOptions
+
 from ..cli import (
     add_data_dir_option, add_model_option, add_no_progress_option, check_data_dir,
     check_not_a_file, positive_number, whole_number)
 
 
 def _add_task_options(p):
-    from .task import CHECKPOINT_SECS, EVAL_THROTTLE_SECS
-
+    """Add the options every task is given (:class:`~.task.TaskOptions`) to ``p``."""
     add_model_option(p)
     p.add_argument("--steps", type=whole_number(1), required=True,
                    help="global step to train to (TrainSpec max_steps), counting the steps "
@@ -55,21 +56,34 @@ def add_parsers(sub):
                    help="write the global step and loss as JSON here (for a launcher)")
 
 
+def task_options(args):
+    """Return the :class:`~.task.TaskOptions` the parsed ``args`` give."""
+    return TaskOptions(model=args.model, model_dir=args.model_dir, max_steps=args.steps,
+                       data_dir=args.data_dir, mirrored=args.mirrored,
+                       checkpoint_secs=args.checkpoint_secs,
+                       eval_throttle_secs=args.eval_throttle_secs)
+
+
+def cluster_options(args):
+    """Return the :class:`~.launcher.ClusterOptions` the parsed ``cluster`` ``args`` give."""
+    from .launcher import ClusterOptions
+
+    default = 0 if args.mirrored else 1
+    return ClusterOptions(task=task_options(args),
+                          num_workers=args.workers if args.workers is not None else default,
+                          num_ps=args.ps if args.ps is not None else default,
+                          evaluator=args.evaluator, base_port=args.base_port,
+                          timeout=args.timeout)
+
+
 def cmd_cluster(args):
-    from .launcher import run_cluster
+    """Run ``cluster``: train and evaluate on a local cluster, then print the results."""
     from ..walkthrough import format_accuracy
+    from .launcher import run_cluster
 
     check_data_dir(args.data_dir)
     check_not_a_file("--model-dir", args.model_dir)
-    default = 0 if args.mirrored else 1
-    workers = args.workers if args.workers is not None else default
-    ps = args.ps if args.ps is not None else default
-    result = run_cluster(args.model, args.model_dir, args.steps, num_workers=workers,
-                         num_ps=ps, evaluator=args.evaluator, mirrored=args.mirrored,
-                         data_dir=args.data_dir, base_port=args.base_port,
-                         checkpoint_secs=args.checkpoint_secs,
-                         eval_throttle_secs=args.eval_throttle_secs, timeout=args.timeout,
-                         progress=not args.no_progress)
+    result = run_cluster(cluster_options(args), progress=not args.no_progress)
     rate = (f"{result.steps_per_sec:.1f} global steps/s" if math.isfinite(result.steps_per_sec)
             else "too short to time")
     print(f"Global step {result.global_step}; {rate}; {result.seconds:.1f} s in all; "
@@ -79,18 +93,17 @@ def cmd_cluster(args):
 
 
 def cmd_cluster_task(args):
-    from . import task as cluster_task
+    """Run ``cluster-task``: the one task of a cluster that ``TF_CONFIG`` names."""
+    from .task import exit_with_parent, run_task
 
     check_data_dir(args.data_dir)
     check_not_a_file("--model-dir", args.model_dir)
-    parent = os.environ.get(cluster_task.PARENT_PID_ENV)
+    parent = os.environ.get(PARENT_PID_ENV)
     if parent:
-        cluster_task.exit_with_parent(int(parent))
-    metrics = cluster_task.run_task(
-        args.model, args.model_dir, args.steps, data_dir=args.data_dir, mirrored=args.mirrored,
-        checkpoint_secs=args.checkpoint_secs, eval_throttle_secs=args.eval_throttle_secs,
-        status_file=args.status_file, progress=not args.no_progress,
-        lock=not parent)  # a local launcher holds the lock for all its tasks
+        exit_with_parent(int(parent))
+    metrics = run_task(task_options(args), status_file=args.status_file,
+                       progress=not args.no_progress,
+                       lock=not parent)  # a local launcher holds the lock for all its tasks
     if metrics is not None:
         print(f"Accuracy {metrics['accuracy']:.4f}, loss {metrics['loss']:.4f} at global step "
               f"{metrics['global_step']}")

@@ -14,6 +14,7 @@ the whole run, so no other ``train`` or ``cluster`` writes into it meanwhile;
 the tasks it starts share the directory by design and take no lock.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -24,12 +25,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
-from tqdm import tqdm
-
-from . import task as cluster_task
-from ..errors import ClusterError
 from .._runtime.locking import lock_model_dir
+from ..checkpoints import checkpoint_step
+from ..errors import ClusterError
+from ..progress import show_step, step_bar
+from .task import PARENT_PID_ENV, TF_CONFIG_ENV, TaskOptions
 
 LOOPBACK = "127.0.0.1"
 POLL_SECS = 0.25
@@ -53,6 +55,24 @@ class Task:
     @property
     def name(self):
         return f"{self.type}-{self.index}"
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    """A local cluster run: what every task is told, and which tasks run where.
+
+    ``python -m tutorial17 cluster`` builds one from its options (:mod:`.cli`).
+    ``base_port``: the tasks listen on ``base_port``, ``base_port+1``, ... (default:
+    free ports); ``timeout``: seconds the whole run may take (default: no limit).
+    """
+
+    task: TaskOptions
+    num_workers: int = 1
+    num_ps: int = 1
+    evaluator: bool = False
+    base_port: Optional[int] = None
+    host: str = LOOPBACK
+    timeout: Optional[float] = None
 
 
 @dataclass
@@ -187,17 +207,18 @@ def _describe_exit(code):
 
 # --- Starting and stopping processes ---
 
-def task_command(task, model, model_dir, max_steps, data_dir=None, mirrored=False,
-                 checkpoint_secs=cluster_task.CHECKPOINT_SECS,
-                 eval_throttle_secs=cluster_task.EVAL_THROTTLE_SECS, status_file=None):
-    """The command line that runs ``task`` (its role comes from TF_CONFIG, not from here)."""
-    cmd = [sys.executable, "-m", "tutorial17", "cluster-task", "--model", model,
-           "--model-dir", str(model_dir), "--steps", str(max_steps),
-           "--checkpoint-secs", str(checkpoint_secs),
-           "--eval-throttle-secs", str(eval_throttle_secs), "--no-progress"]
-    if data_dir is not None:
-        cmd += ["--data-dir", str(data_dir)]
-    if mirrored:
+def task_command(task, options, status_file=None):
+    """Return the command line that runs ``task`` with the :class:`TaskOptions` ``options``.
+
+    The task's role comes from its ``TF_CONFIG``, not from the command line.
+    """
+    cmd = [sys.executable, "-m", "tutorial17", "cluster-task", "--model", options.model,
+           "--model-dir", str(options.model_dir), "--steps", str(options.max_steps),
+           "--checkpoint-secs", str(options.checkpoint_secs),
+           "--eval-throttle-secs", str(options.eval_throttle_secs), "--no-progress"]
+    if options.data_dir is not None:
+        cmd += ["--data-dir", str(options.data_dir)]
+    if options.mirrored:
         cmd.append("--mirrored")
     if status_file is not None:
         cmd += ["--status-file", str(status_file)]
@@ -207,10 +228,10 @@ def task_command(task, model, model_dir, max_steps, data_dir=None, mirrored=Fals
 def task_environment(task, cluster=None, base=None):
     """The environment of ``task``: ``TF_CONFIG`` for a cluster task, none for a local one."""
     env = dict(os.environ if base is None else base)
-    env.pop(cluster_task.TF_CONFIG_ENV, None)
+    env.pop(TF_CONFIG_ENV, None)
     if cluster is not None:
-        env[cluster_task.TF_CONFIG_ENV] = json.dumps(make_tf_config(cluster, task))
-    env[cluster_task.PARENT_PID_ENV] = str(os.getpid())
+        env[TF_CONFIG_ENV] = json.dumps(make_tf_config(cluster, task))
+    env[PARENT_PID_ENV] = str(os.getpid())
     # Many processes share this machine's GPUs (if any): grow memory on demand
     # instead of each task taking it all; parameter servers need none.
     env.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
@@ -333,14 +354,9 @@ class _Progress:
         if not self.enabled:
             return
         if self.bar is None:
-            self.bar = tqdm(total=self.max_steps, initial=min(step, self.max_steps),
-                            desc=self.desc, unit="step", file=self.file, ncols=100,
-                            dynamic_ncols=False, mininterval=0.5)
-        postfix = f"step={step}"
-        if status.get("loss") is not None:
-            postfix += f" loss={status['loss']:.4g}"
-        self.bar.set_postfix_str(postfix + note, refresh=False)
-        self.bar.update(min(step, self.max_steps) - self.bar.n)
+            self.bar = step_bar(self.max_steps, self.desc, self.file,
+                                initial=min(step, self.max_steps))
+        show_step(self.bar, min(step, self.max_steps), step, status.get("loss"), note)
 
     def write(self, line):
         if self.bar is not None:
@@ -362,158 +378,186 @@ class _Progress:
         return (s1 - s0) / (t1 - t0) if t1 > t0 else float("nan")
 
 
-def run_cluster(model, model_dir, max_steps, num_workers=1, num_ps=1, evaluator=False,
-                mirrored=False, data_dir=None, base_port=None, host=LOOPBACK,
-                checkpoint_secs=cluster_task.CHECKPOINT_SECS,
-                eval_throttle_secs=cluster_task.EVAL_THROTTLE_SECS, timeout=None,
-                progress=True, log=print, progress_file=None):
-    """Train ``model`` to global step ``max_steps`` on a local cluster; return a
-    :class:`ClusterResult`.
+def run_cluster(options, progress=True, log=print, progress_file=None):
+    """Train to global step ``options.task.max_steps`` on a local cluster; return the result.
 
-    Continues from a checkpoint already in ``model_dir``. Without ``evaluator``, a
-    lone evaluator task evaluates the final checkpoint once training has ended.
-    ``mirrored`` runs a single local task with ``MirroredStrategy`` instead of a
-    parameter-server cluster. Ports are ``base_port``, ``base_port+1``, ... when
-    given, else free ones. ``timeout`` (seconds) bounds the whole run.
-    Every process started here has ended when this returns or raises.
-    Raises :class:`~tutorial17.errors.ModelDirBusyError` if another process is
-    training into ``model_dir``.
+    ``options`` is a :class:`ClusterOptions`. Continues from a checkpoint already
+    in the model directory. Without an evaluator task, a lone evaluator
+    evaluates the final checkpoint once training has ended. ``options.task.mirrored``
+    runs a single local task with ``MirroredStrategy`` instead of a
+    parameter-server cluster. Every process started here has ended when this
+    returns (a :class:`ClusterResult`) or raises. Raises
+    :class:`~tutorial17.errors.ModelDirBusyError` if another process is training
+    into the model directory.
     """
-    check_cluster_args(num_workers, num_ps, mirrored, evaluator)
-    model_dir = Path(model_dir)
-    with lock_model_dir(model_dir):
-        return _run_cluster(model, model_dir, max_steps, num_workers, num_ps, evaluator,
-                            mirrored, data_dir, base_port, host, checkpoint_secs,
-                            eval_throttle_secs, timeout, progress, log, progress_file)
+    check_cluster_args(options.num_workers, options.num_ps, options.task.mirrored,
+                       options.evaluator)
+    with lock_model_dir(Path(options.task.model_dir)):
+        run = _ClusterRun(options, log)
+        bar = _Progress(options.task.max_steps, f"cluster {options.task.model}", progress_file,
+                        progress)
+        with _sigterm_raises_terminated():
+            try:
+                run.train(bar)
+                run.evaluate_final()
+                bar.close()
+            except (KeyboardInterrupt, _Terminated):
+                bar.close()
+                run.stop_after_saving()
+                raise KeyboardInterrupt from None
+            finally:
+                bar.close()
+                run.processes.stop()
+        return run.result(bar)
 
 
-def _run_cluster(model, model_dir, max_steps, num_workers, num_ps, evaluator, mirrored,
-                 data_dir, base_port, host, checkpoint_secs, eval_throttle_secs, timeout,
-                 progress, log, progress_file):
-    """:func:`run_cluster` once the model directory is locked."""
-    run_dir = _new_run_dir(model_dir)
-    if mirrored:
-        cluster, trainers = None, [Task("local")]
-        tasks = list(trainers)
-        where = "one local process with MirroredStrategy"
-    else:
-        count = 1 + num_workers + num_ps
-        ports = (list(range(base_port, base_port + count)) if base_port is not None
-                 else pick_free_ports(count, host))
-        cluster = make_cluster_spec(num_workers, num_ps, ports, host)
-        tasks = cluster_tasks(num_workers, num_ps, evaluator)
-        trainers = [t for t in tasks if t.type in ("chief", "worker")]
-        where = (f"chief + {num_workers} worker(s) + {num_ps} ps"
-                 f"{' + evaluator' if evaluator else ''} on {host} "
-                 f"(ports {', '.join(map(str, ports))})")
-    (run_dir / "cluster.json").write_text(json.dumps(cluster, indent=1) + "\n")
-    log(f"Cluster: {where}; logs in {run_dir}")
+@contextlib.contextmanager
+def _sigterm_raises_terminated():
+    """Raise :class:`_Terminated` on SIGTERM within the ``with`` block (in the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
 
-    def command(task):
-        return task_command(task, model, model_dir, max_steps, data_dir, mirrored,
-                            checkpoint_secs, eval_throttle_secs, run.status_file(task))
+    def on_sigterm(signum, frame):
+        raise _Terminated()
 
-    run = LocalCluster(run_dir)
-    bar = _Progress(max_steps, f"cluster {model}", progress_file, progress)
-    start = time.monotonic()
-    deadline = start + timeout if timeout is not None else None
-    main_thread = threading.current_thread() is threading.main_thread()
-    previous_handler = None
-    if main_thread:
-        def on_sigterm(signum, frame):
-            raise _Terminated()
-        previous_handler = signal.signal(signal.SIGTERM, on_sigterm)
+    previous_handler = signal.signal(signal.SIGTERM, on_sigterm)
     try:
-        for task in tasks:
-            run.start(task, command(task), task_environment(task, cluster))
-        chief = trainers[0]
-        _watch_training(run, chief, trainers, tasks, bar, deadline, timeout)
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+
+
+class _ClusterRun:
+    """One run of :func:`run_cluster` once the model directory is locked, in its parts."""
+
+    def __init__(self, options, log):
+        self.options, self.log = options, log
+        self.model_dir = Path(options.task.model_dir)
+        self.run_dir = _new_run_dir(self.model_dir)
+        if options.task.mirrored:
+            self.cluster, self.trainers = None, [Task("local")]
+            self.tasks = list(self.trainers)
+            where = "one local process with MirroredStrategy"
+        else:
+            num_workers, num_ps, host = options.num_workers, options.num_ps, options.host
+            count = 1 + num_workers + num_ps
+            ports = (list(range(options.base_port, options.base_port + count))
+                     if options.base_port is not None else pick_free_ports(count, host))
+            self.cluster = make_cluster_spec(num_workers, num_ps, ports, host)
+            self.tasks = cluster_tasks(num_workers, num_ps, options.evaluator)
+            self.trainers = [t for t in self.tasks if t.type in ("chief", "worker")]
+            where = (f"chief + {num_workers} worker(s) + {num_ps} ps"
+                     f"{' + evaluator' if options.evaluator else ''} on {host} "
+                     f"(ports {', '.join(map(str, ports))})")
+        self.chief = self.trainers[0]
+        (self.run_dir / "cluster.json").write_text(json.dumps(self.cluster, indent=1) + "\n")
+        log(f"Cluster: {where}; logs in {self.run_dir}")
+        self.processes = LocalCluster(self.run_dir)
+        self.start_time = time.monotonic()
+        timeout = options.timeout
+        self.deadline = self.start_time + timeout if timeout is not None else None
+
+    def start(self, task):
+        """Start the process of ``task``."""
+        command = task_command(task, self.options.task, self.processes.status_file(task))
+        self.processes.start(task, command, task_environment(task, self.cluster))
+
+    def train(self, bar):
+        """Start every task and wait until the chief has finished training."""
+        for task in self.tasks:
+            self.start(task)
+        self._watch_training(bar)
         # Training is over once the chief has saved max_steps: the other trainers'
         # further steps would only overshoot, and parameter servers never exit.
-        run.stop([t for t in tasks if t.type in ("worker", "ps")])
-        if not mirrored:
-            final_eval = Task("evaluator")
-            if final_eval not in run.procs:
-                run.start(final_eval, command(final_eval), task_environment(final_eval, cluster))
-            _wait_for(run, final_eval, deadline, timeout)
-        bar.close()
-    except (KeyboardInterrupt, _Terminated):
-        bar.close()
-        # The chief saves its current step (parameter servers still up to read from),
-        # then everything else stops. A second Ctrl-C stops everything at once.
-        saved = run.ask_to_save(trainers[0])
-        run.stop()
-        from ..checkpoints import checkpoint_step
+        self.processes.stop([t for t in self.tasks if t.type in ("worker", "ps")])
 
-        step = checkpoint_step(model_dir)
-        where = (f"checkpoint at global step {step} in {model_dir}" if step is not None
-                 else f"no checkpoint yet in {model_dir}")
-        log(f"Stopped {len(run.procs)} task(s){' after the chief saved' if saved else ''}; "
-            f"{where}; run the same command again to continue from it")
-        raise KeyboardInterrupt from None
-    finally:
-        bar.close()
-        run.stop()
-        if main_thread:
-            signal.signal(signal.SIGTERM, previous_handler)
+    def evaluate_final(self):
+        """Evaluate the final checkpoint, unless the evaluator task has done so already."""
+        if self.options.task.mirrored:
+            return  # the one local task evaluated after training
+        final_eval = Task("evaluator")
+        if final_eval not in self.processes.procs:
+            self.start(final_eval)
+        self._wait_for(final_eval)
 
-    if mirrored:
-        log(_first_line_starting(run_dir / f"{chief.name}.log", "MirroredStrategy:"))
-    final_status = read_status(run.status_file(chief)) or {}
-    metrics = read_eval_metrics(model_dir)
-    if metrics is None:
-        raise ClusterError(f"no evaluation results in {model_dir / EVAL_DIR}")
-    global_step = final_status.get("step")
-    if global_step is None:
-        global_step = metrics["step"]
-    return ClusterResult(global_step=int(global_step), accuracy=metrics["accuracy"],
-                         loss=metrics["loss"], eval_step=metrics["step"],
-                         seconds=time.monotonic() - start, steps_per_sec=bar.steps_per_sec(),
-                         run_dir=run_dir, pids=run.pids)
+    def stop_after_saving(self):
+        """Stop every task, the chief after it saved its current step, and say what is kept.
 
+        Parameter servers stay up while the chief saves (it reads from them); a
+        second Ctrl-C stops everything at once.
+        """
+        saved = self.processes.ask_to_save(self.chief)
+        self.processes.stop()
+        step = checkpoint_step(self.model_dir)
+        where = (f"checkpoint at global step {step} in {self.model_dir}" if step is not None
+                 else f"no checkpoint yet in {self.model_dir}")
+        self.log(f"Stopped {len(self.processes.procs)} task(s)"
+                 f"{' after the chief saved' if saved else ''}; "
+                 f"{where}; run the same command again to continue from it")
 
-def _check_deadline(deadline, timeout, what):
-    if deadline is not None and time.monotonic() > deadline:
-        raise ClusterError(f"{what} did not finish within --timeout {timeout:g} s")
+    def result(self, bar):
+        """Return the :class:`ClusterResult` of the finished run, from what the tasks left."""
+        if self.options.task.mirrored:
+            self.log(_first_line_starting(self.run_dir / f"{self.chief.name}.log",
+                                          "MirroredStrategy:"))
+        final_status = read_status(self.processes.status_file(self.chief)) or {}
+        metrics = read_eval_metrics(self.model_dir)
+        if metrics is None:
+            raise ClusterError(f"no evaluation results in {self.model_dir / EVAL_DIR}")
+        global_step = final_status.get("step")
+        if global_step is None:
+            global_step = metrics["step"]
+        return ClusterResult(global_step=int(global_step), accuracy=metrics["accuracy"],
+                             loss=metrics["loss"], eval_step=metrics["step"],
+                             seconds=time.monotonic() - self.start_time,
+                             steps_per_sec=bar.steps_per_sec(), run_dir=self.run_dir,
+                             pids=self.processes.pids)
 
+    def _check_deadline(self, what):
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise ClusterError(f"{what} did not finish within --timeout "
+                               f"{self.options.timeout:g} s")
 
-def _watch_training(run, chief, trainers, tasks, bar, deadline, timeout):
-    """Poll until the chief has finished training; raise on a failure that ends the run.
+    def _watch_training(self, bar):
+        """Poll until the chief has finished training; raise on a failure that ends the run.
 
-    A worker that dies is reported and training goes on without it (asynchronous
-    training does not wait for it); the chief, a parameter server or the
-    evaluator dying ends the run.
-    """
-    reported = set()
-    while True:
-        alive = sum(run.procs[t].poll() is None for t in trainers)
-        bar.update(read_status(run.status_file(chief)), note=f" trainers={alive}/{len(trainers)}")
-        for task in tasks:
-            code = run.procs[task].poll()
-            if code is None or task in reported:
-                continue
-            if task == chief:
-                if code != 0:
-                    raise ClusterError(run.failure(task) + "; run the same command again "
-                                       "to continue from the last checkpoint")
-                return
-            if task.type == "worker":
-                reported.add(task)
-                if code != 0:
-                    bar.write(f"warning: {run.failure(task)}; training goes on without it")
-                continue
-            if task.type == "evaluator" and code == 0:
-                reported.add(task)  # it saw the final checkpoint before the chief exited
-                continue
-            raise ClusterError(run.failure(task))
-        _check_deadline(deadline, timeout, "training")
-        time.sleep(POLL_SECS)
+        A worker that dies is reported and training goes on without it (asynchronous
+        training does not wait for it); the chief, a parameter server or the
+        evaluator dying ends the run.
+        """
+        run, chief, trainers = self.processes, self.chief, self.trainers
+        reported = set()
+        while True:
+            alive = sum(run.procs[t].poll() is None for t in trainers)
+            bar.update(read_status(run.status_file(chief)),
+                       note=f" trainers={alive}/{len(trainers)}")
+            for task in self.tasks:
+                code = run.procs[task].poll()
+                if code is None or task in reported:
+                    continue
+                if task == chief:
+                    if code != 0:
+                        raise ClusterError(run.failure(task) + "; run the same command again "
+                                           "to continue from the last checkpoint")
+                    return
+                if task.type == "worker":
+                    reported.add(task)
+                    if code != 0:
+                        bar.write(f"warning: {run.failure(task)}; training goes on without it")
+                    continue
+                if task.type == "evaluator" and code == 0:
+                    reported.add(task)  # it saw the final checkpoint before the chief exited
+                    continue
+                raise ClusterError(run.failure(task))
+            self._check_deadline("training")
+            time.sleep(POLL_SECS)
 
-
-def _wait_for(run, task, deadline, timeout):
-    proc = run.procs[task]
-    while proc.poll() is None:
-        _check_deadline(deadline, timeout, task.name)
-        time.sleep(POLL_SECS)
-    if proc.returncode != 0:
-        raise ClusterError(run.failure(task))
+    def _wait_for(self, task):
+        """Wait for ``task`` to end; raise unless it succeeded."""
+        proc = self.processes.procs[task]
+        while proc.poll() is None:
+            self._check_deadline(task.name)
+            time.sleep(POLL_SECS)
+        if proc.returncode != 0:
+            raise ClusterError(self.processes.failure(task))

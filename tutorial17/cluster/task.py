@@ -16,7 +16,9 @@ import os
 import threading
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import tensorflow.compat.v1 as tf
 
@@ -26,6 +28,7 @@ from .dataset_inputs import check_dataset_input_fn, make_dataset_input_fn
 from ..errors import ClusterConfigError, Tutorial17Error
 from .._runtime.interrupt import stop_on_interrupt
 from .._runtime.locking import lock_model_dir
+from ..checkpoints import latest_checkpoint
 from ..progress import ProgressHook, training_loss
 
 TF_CONFIG_ENV = "TF_CONFIG"
@@ -47,6 +50,23 @@ EVAL_RETRIES = 10
 PARENT_CHECK_SECS = 1.0
 PARENT_PID_ENV = "TUTORIAL17_CLUSTER_PARENT"
 """Set by the local launcher: the task exits if that process goes away."""
+
+
+@dataclass(frozen=True)
+class TaskOptions:
+    """What every task of a cluster is told: the model, its directory, how far, how often.
+
+    ``python -m tutorial17 cluster-task`` builds one from its options (:mod:`.cli`),
+    and the local launcher passes the same to each task it starts.
+    """
+
+    model: str
+    model_dir: Path
+    max_steps: int
+    data_dir: Optional[Path] = None
+    mirrored: bool = False
+    checkpoint_secs: int = CHECKPOINT_SECS
+    eval_throttle_secs: int = EVAL_THROTTLE_SECS
 
 
 def read_tf_config(environ=None):
@@ -142,7 +162,7 @@ def wait_for_first_checkpoint(model_dir, timeout=CHIEF_WAIT_SECS, poll=0.25):
     default) before asking again; waiting here lets it start as soon as it can.
     """
     deadline = time.monotonic() + timeout
-    while tf.train.latest_checkpoint(str(model_dir)) is None:
+    while latest_checkpoint(model_dir) is None:
         if time.monotonic() > deadline:
             raise Tutorial17Error(f"no checkpoint from the chief in {model_dir} after "
                                   f"{timeout} s: is the chief running, and do all tasks "
@@ -209,48 +229,33 @@ def train_and_evaluate(estimator, train_input_fn, eval_input_fn, max_steps, hook
     return tf.estimator.train_and_evaluate(estimator, train_spec, eval_spec)
 
 
-def run_task(model, model_dir, max_steps, data_dir=None, mirrored=False,
-             checkpoint_secs=CHECKPOINT_SECS, eval_throttle_secs=EVAL_THROTTLE_SECS,
-             status_file=None, progress=False, log=print, lock=True):
+def run_task(options, status_file=None, progress=False, log=print, lock=True):
     """Run the task ``TF_CONFIG`` names (or, without it, train and evaluate locally).
 
-    Returns the final evaluation metrics when this task evaluated, else None.
-    A ``ps`` task never returns: it serves until it is stopped. The chief (or the
-    local task) stops after its current step and saves a checkpoint on the first
-    SIGINT (Ctrl-C), and with ``lock`` holds the model directory's training lock:
-    the other tasks share the directory by design and take none. (A launcher that
-    holds the lock itself for all its tasks passes ``lock=False``.)
+    ``options`` is a :class:`TaskOptions`. Returns the final evaluation metrics
+    when this task evaluated, else None. A ``ps`` task never returns: it serves
+    until it is stopped. The chief (or the local task) stops after its current
+    step and saves a checkpoint on the first SIGINT (Ctrl-C), and with ``lock``
+    holds the model directory's training lock: the other tasks share the
+    directory by design and take none. (A launcher that holds the lock itself
+    for all its tasks passes ``lock=False``.)
     """
-    tf_config = read_tf_config()
-    if tf_config is None:
-        task_type, index = "local", 0
-    else:
-        task_type, index = tf_config["task"]["type"], tf_config["task"].get("index", 0)
-        if mirrored:
-            raise ClusterConfigError(
-                "--mirrored trains in one process over its local GPUs; unset TF_CONFIG "
-                "(parameter-server tasks replicate across processes instead)")
-    model_dir = Path(model_dir)
+    task_type, index = _task_role(options.mirrored)
+    model_dir = Path(options.model_dir)
     if task_type in ("chief", "local"):
         model_dir.mkdir(parents=True, exist_ok=True)
     # Estimator builds tf.data pipelines in graph mode, where tf.data warns on every run.
     warnings.filterwarnings("ignore", message=r"To make it possible to preserve tf\.data",
                             category=UserWarning)
-    estimator = make_task_estimator(model, model_dir, mirrored=mirrored,
-                                    checkpoint_secs=checkpoint_secs)
-    if mirrored:
+    estimator = make_task_estimator(options.model, model_dir, mirrored=options.mirrored,
+                                    checkpoint_secs=options.checkpoint_secs)
+    if options.mirrored:
         strategy = estimator.config.train_distribute
         devices = ", ".join(strategy.extended.worker_devices)
         log(f"MirroredStrategy: {strategy.num_replicas_in_sync} replica(s) on {devices}")
-
     if task_type == "ps":
         log(f"ps {index}: serving variables (stop this process to end it)")
-        train_fn = eval_fn = _unused_input_fn
-    else:
-        data = read_data_sets(data_dir)
-        seed = shuffle_seed(task_type, index)
-        train_fn = make_dataset_input_fn(data.train.images, data.train.cls, seed=seed)
-        eval_fn = make_dataset_input_fn(data.test.images, data.test.cls, shuffle=False)
+    train_fn, eval_fn = _input_fns(task_type, index, options.data_dir)
 
     hooks = []
     status_hook = None
@@ -267,8 +272,8 @@ def run_task(model, model_dir, max_steps, data_dir=None, mirrored=False,
             if lock:
                 stack.enter_context(lock_model_dir(model_dir))
             hooks.append(stack.enter_context(stop_on_interrupt()))
-        result = _train_and_evaluate_retrying(task_type, estimator, train_fn, eval_fn,
-                                              max_steps, hooks, eval_throttle_secs, log)
+        result = _train_and_evaluate_retrying(task_type, estimator, (train_fn, eval_fn),
+                                              options, hooks, log)
     metrics = result[0] if result else None
     if status_hook is not None and task_type != "evaluator":
         # The chief's (or local task's) last checkpoint holds the final global step.
@@ -278,13 +283,38 @@ def run_task(model, model_dir, max_steps, data_dir=None, mirrored=False,
     return metrics
 
 
-def _train_and_evaluate_retrying(task_type, estimator, train_fn, eval_fn, max_steps, hooks,
-                                 eval_throttle_secs, log):
-    """:func:`train_and_evaluate`, started over (evaluator only) when a checkpoint vanishes."""
+def _task_role(mirrored):
+    """Return ``(task type, index)`` from ``TF_CONFIG``, or ``("local", 0)`` without it."""
+    tf_config = read_tf_config()
+    if tf_config is None:
+        return "local", 0
+    if mirrored:
+        raise ClusterConfigError(
+            "--mirrored trains in one process over its local GPUs; unset TF_CONFIG "
+            "(parameter-server tasks replicate across processes instead)")
+    return tf_config["task"]["type"], tf_config["task"].get("index", 0)
+
+
+def _input_fns(task_type, index, data_dir):
+    """Return the task's training and evaluation input functions (none for a ``ps``)."""
+    if task_type == "ps":
+        return _unused_input_fn, _unused_input_fn
+    data = read_data_sets(data_dir)
+    seed = shuffle_seed(task_type, index)
+    return (make_dataset_input_fn(data.train.images, data.train.cls, seed=seed),
+            make_dataset_input_fn(data.test.images, data.test.cls, shuffle=False))
+
+
+def _train_and_evaluate_retrying(task_type, estimator, input_fns, options, hooks, log):
+    """Run :func:`train_and_evaluate`, started over (evaluator only) when a checkpoint vanishes.
+
+    ``input_fns`` is ``(train_input_fn, eval_input_fn)``.
+    """
+    train_fn, eval_fn = input_fns
     for attempt in range(EVAL_RETRIES + 1):
         try:
-            return train_and_evaluate(estimator, train_fn, eval_fn, max_steps, hooks=hooks,
-                                      eval_throttle_secs=eval_throttle_secs)
+            return train_and_evaluate(estimator, train_fn, eval_fn, options.max_steps,
+                                      hooks=hooks, eval_throttle_secs=options.eval_throttle_secs)
         except (ValueError, tf.errors.NotFoundError) as e:
             # The chief keeps only the last few checkpoints: one can be deleted between
             # the evaluator choosing it and restoring it. Start over with the newest.
