@@ -45,7 +45,12 @@ def _python_random_from_graph_seed():
         random.seed = reseed
 
 
-def _repeatable(input_fn):
+def repeatable(input_fn):
+    """Return ``input_fn`` made to seed Python's ``random`` from the graph seed while it builds.
+
+    Every input function of the package is wrapped so, so that a model starts
+    from the same weights on every run (see :func:`_python_random_from_graph_seed`).
+    """
     @functools.wraps(input_fn)
     def wrapped():
         with _python_random_from_graph_seed():
@@ -61,7 +66,7 @@ def make_train_input_fn(images, cls, batch_size=BATCH_SIZE, num_epochs=None, shu
     """
     x = check_images(images)
     y = _check_labels(cls, len(x), one_hot)
-    return _repeatable(tf.estimator.inputs.numpy_input_fn(
+    return repeatable(tf.estimator.inputs.numpy_input_fn(
         x={"x": x}, y=y, batch_size=batch_size, num_epochs=num_epochs, shuffle=shuffle))
 
 
@@ -78,7 +83,7 @@ def make_test_input_fn(images, cls, batch_size=BATCH_SIZE, num_epochs=1, shuffle
 def make_predict_input_fn(images, batch_size=BATCH_SIZE, num_epochs=1, shuffle=False):
     """Prediction input: images only, one pass, in order."""
     x = check_images(images)
-    return _repeatable(tf.estimator.inputs.numpy_input_fn(
+    return repeatable(tf.estimator.inputs.numpy_input_fn(
         x={"x": x}, y=None, batch_size=batch_size, num_epochs=num_epochs, shuffle=shuffle))
 
 
@@ -152,4 +157,4 @@ def _staged_input_fn(x, y, batch_size, num_epochs, shuffle, seed):
 
     # Seeds Python's random from the graph seed, as for numpy_input_fn: the CNN's
     # tf.layers take their initializers' seeds from it.
-    return _repeatable(input_fn)
+    return repeatable(input_fn)

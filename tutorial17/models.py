@@ -98,9 +98,18 @@ def cnn_model_fn(features, labels, mode, params):
 
     cross_entropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
     loss = tf.reduce_mean(cross_entropy)
+    return cnn_train_spec(mode, params, loss, labels, y_pred_cls)
+
+
+def cnn_train_spec(mode, params, loss, cls_true, cls_pred):
+    """Return the CNN's TRAIN and EVAL EstimatorSpec: Adam minimises ``loss``; metric accuracy.
+
+    ``params["learning_rate"]`` is Adam's learning rate; ``cls_true`` and
+    ``cls_pred`` are the true and the predicted class numbers.
+    """
     optimizer = tf.train.AdamOptimizer(learning_rate=params["learning_rate"])
     train_op = optimizer.minimize(loss=loss, global_step=tf.train.get_global_step())
-    metrics = {"accuracy": tf.metrics.accuracy(labels, y_pred_cls)}
+    metrics = {"accuracy": tf.metrics.accuracy(cls_true, cls_pred)}
     return tf.estimator.EstimatorSpec(mode=mode, loss=loss, train_op=train_op,
                                       eval_metric_ops=metrics)
 

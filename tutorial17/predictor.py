@@ -20,6 +20,7 @@ from .checkpoints import latest_checkpoint
 from .data import img_size_flat
 from .errors import InputError, NoCheckpointError, NoProbabilitiesError, Tutorial17Error
 from .validation import check_images
+from .workflow import prediction_classes
 
 CHECKPOINT_STATE_FILE = "checkpoint"
 """The small text file in which TensorFlow names a model directory's latest checkpoint."""
@@ -281,17 +282,14 @@ def _outputs_of(predictions):
     The canned DNNClassifier gives a dict with ``class_ids`` (N, 1) and
     ``probabilities``; the walkthrough's CNN gives the class-number tensor itself.
     """
+    classes = prediction_classes(predictions)
+    probabilities = None
     if isinstance(predictions, dict):
-        if "class_ids" in predictions:
-            classes = tf.squeeze(predictions["class_ids"], axis=1)
-        elif "classes" in predictions and predictions["classes"].dtype.is_integer:
-            classes = predictions["classes"]
-        else:
+        if not classes.dtype.is_integer:
             raise InputError(f"Predictor: predictions {sorted(predictions)} hold no integer "
                              "'class_ids' or 'classes'")
         probabilities = predictions.get("probabilities")
-    else:
-        classes, probabilities = predictions, None
+    # (N, 1) class_ids and (N,) class numbers alike become (N,).
     classes = tf.cast(tf.reshape(classes, [-1]), tf.int64, name="classes")
     return classes, probabilities
 

@@ -4,7 +4,7 @@ import numpy as np
 
 from ._runtime.interrupt import stop_on_interrupt
 from ._runtime.locking import lock_model_dir
-from .errors import TrainingInterrupted
+from .errors import InputError, TrainingInterrupted
 from .progress import ProgressHook
 
 
@@ -41,17 +41,26 @@ def evaluate(estimator, input_fn, checkpoint_path=None):
     return {k: (int(v) if k == "global_step" else float(v)) for k, v in result.items()}
 
 
-def prediction_to_class(prediction):
-    """One prediction of either model as a Python int.
+def prediction_classes(predictions):
+    """Return the part of a model's predictions that holds the class numbers.
 
-    The canned classifier yields a dict whose ``classes`` is an array holding
-    one byte string (e.g. ``[b'7']``); the custom CNN yields the class id itself.
+    The canned classifier predicts a dict with ``class_ids`` (int64) and
+    ``classes`` (byte strings, e.g. ``[b'7']``), and ``class_ids`` is taken when
+    there; the custom CNN predicts the class numbers themselves. Works alike on
+    the tensors of a PREDICT graph and on what ``Estimator.predict`` yields.
     """
-    if isinstance(prediction, dict):
-        if "class_ids" in prediction:
-            return int(np.squeeze(prediction["class_ids"]))
-        return int(np.squeeze(prediction["classes"]).astype(int))
-    return int(np.squeeze(prediction))
+    if not isinstance(predictions, dict):
+        return predictions
+    for key in ("class_ids", "classes"):
+        if key in predictions:
+            return predictions[key]
+    raise InputError(f"predictions {sorted(predictions)} hold no 'class_ids' or 'classes'")
+
+
+def prediction_to_class(prediction):
+    """Return one prediction of either model (one item of ``Estimator.predict``) as an int."""
+    # astype(int) reads the canned classifier's byte strings (b'7') as well.
+    return int(np.squeeze(prediction_classes(prediction)).astype(int))
 
 
 def predict_classes(estimator, input_fn):

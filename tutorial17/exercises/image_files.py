@@ -15,7 +15,7 @@ import tensorflow.compat.v1 as tf
 
 from ..data import img_shape, img_size_flat, num_channels
 from ..errors import InputError
-from ..inputs import BATCH_SIZE, _repeatable
+from ..inputs import BATCH_SIZE, repeatable
 from ..validation import check_classes, check_images
 
 FILE_PATTERN = "*.png"
@@ -146,4 +146,4 @@ def make_image_files_input_fn(directory, labels=False, batch_size=BATCH_SIZE,
 
     # Seeds Python's random from the graph seed, as the array input functions do,
     # so that a model trained on files starts from the same weights every run.
-    return _repeatable(input_fn)
+    return repeatable(input_fn)

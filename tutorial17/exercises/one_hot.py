@@ -38,12 +38,8 @@ def cnn_one_hot_model_fn(features, labels, mode, params):
 
     cross_entropy = tf.nn.softmax_cross_entropy_with_logits_v2(labels=targets, logits=logits)
     loss = tf.reduce_mean(cross_entropy)
-    optimizer = tf.train.AdamOptimizer(learning_rate=params["learning_rate"])
-    train_op = optimizer.minimize(loss=loss, global_step=tf.train.get_global_step())
     cls_true = tf.argmax(labels, axis=1)
-    metrics = {"accuracy": tf.metrics.accuracy(cls_true, y_pred_cls)}
-    return tf.estimator.EstimatorSpec(mode=mode, loss=loss, train_op=train_op,
-                                      eval_metric_ops=metrics)
+    return models.cnn_train_spec(mode, params, loss, cls_true, y_pred_cls)
 
 
 def make_one_hot_estimator(model_dir=None, learning_rate=models.CNN_LEARNING_RATE,
