@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine:
 #   make run    the full walkthrough on MNIST (both models, 2,000 steps each)
-#   make test   the test suite, notebooks included, on a tiny MNIST slice
+#   make test   the lint (make lint), then the test suite, notebooks included, on a tiny MNIST slice
 # Both create .venv/ first (pinned versions; see pyproject.toml and requirements-lock.txt).
 
 SHELL := /bin/bash
@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(shell date -u +%Y%m%d-%H%M%S)
 RUN_DIR ?= runs/$(RUN_STAMP)
 
-.PHONY: run test venv notebook notebooks clean-venv
+.PHONY: run test lint venv notebook notebooks clean-venv
 
 venv: $(VENV)/.installed
 
@@ -36,7 +36,11 @@ run: venv
 	$(BIN)/python -m tutorial17 walkthrough --steps 2000 --model-root $(RUN_DIR) \
 	  --json $(RUN_DIR)/results.json --plots $(RUN_DIR)/plots
 
-test: venv
+# ruff (settings in pyproject.toml): the package, tests, scripts, benchmarks and notebooks.
+lint: venv
+	$(BIN)/ruff check .
+
+test: venv lint
 	$(BIN)/python -m pytest -q
 
 notebook: venv

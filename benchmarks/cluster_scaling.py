@@ -28,12 +28,12 @@ import time
 from pathlib import Path
 
 import tutorial17  # noqa: F401  (quiet TensorFlow before it loads)
-import tensorflow.compat.v1 as tf
-
 from tutorial17 import inputs, models, workflow
 from tutorial17.cluster.launcher import ClusterOptions, read_status, run_cluster
 from tutorial17.cluster.task import TaskOptions
 from tutorial17.data import read_data_sets
+
+import tensorflow.compat.v1 as tf
 
 SETUPS = [
     ("one process (workflow.train, numpy_input_fn)", {"baseline": True}),
@@ -120,7 +120,8 @@ def main(argv=None):
 
     print(f"{args.model}, {args.steps} global steps, {os.cpu_count()} CPU cores, "
           f"TensorFlow {tf.__version__}, Python {platform.python_version()}", flush=True)
-    print("| set-up | global steps/s (median, 2nd half) | steps by trainer | wall s | accuracy | load |")
+    print("| set-up | global steps/s (median, 2nd half) | steps by trainer | wall s | accuracy "
+          "| load |")
     print("|---|---|---|---|---|---|", flush=True)
     results = {}
     for name, options in setups:

@@ -13,7 +13,7 @@ Bindings understood (anywhere in a file, functions included)::
     from tensorflow.compat import v1 as tf     (the same)
     from tensorflow.compat.v1 import layers    layers.dense            -> layers.dense
     import tensorflow as tf_root               tf_root.compat.v1.X     -> X
-                                               tf_root.X               -> X (1.15's root is its v1 API)
+                                               tf_root.X               -> X (1.15's root is v1)
 
 Only chains rooted at such a name are collected: in
 ``tf.train.get_global_step().graph`` the name is ``train.get_global_step``;
@@ -283,11 +283,13 @@ def _notebook_sources(path, rel):
     parts, starts = [], []  # the cells that parse, and (first line, cell number) of each
     first = 1
     for number, source in notebook_cells(path):
-        where = (lambda line, number=number: f"{rel} cell {number}:{line}")
+        def cell_where(line, number=number):
+            return f"{rel} cell {number}:{line}"
+
         try:
             ast.parse(source)
         except SyntaxError:
-            yield f"{rel} cell {number}", where, source
+            yield f"{rel} cell {number}", cell_where, source
             continue
         parts.append(source)
         starts.append((first, number))
@@ -313,7 +315,7 @@ Report = namedtuple("Report", "uses missing markers problems")
 def check(sources, api):
     """Scan ``(label, where, source)`` triples and check every name against ``api``."""
     uses, markers, problems = [], [], []
-    for label, where, source in sources:
+    for _label, where, source in sources:
         try:
             u, m, p = scan_source(source, where)
         except SyntaxError as e:

@@ -5,10 +5,10 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import pytest  # noqa: E402
-
 from tutorial17 import data  # noqa: E402
 from tutorial17.notebook import SMOKE_DATA_ARGS  # noqa: E402
+
+import pytest  # noqa: E402
 
 # The smoke slice: 5,300 training records (the 5,000 of the validation split plus 300 to
 # train on) and 300 test records.

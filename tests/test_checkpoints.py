@@ -1,12 +1,12 @@
 """A checkpoint that no longer fits the network (exercise 3): a short error, nothing deleted."""
 
-import pytest
-import tensorflow.compat.v1 as tf
-
 from tutorial17 import Predictor, inputs, models, workflow
+from tutorial17._runtime.locking import LOCK_FILE_NAME
 from tutorial17.checkpoints import compare, is_optimizer_state
 from tutorial17.errors import CheckpointMismatchError
-from tutorial17._runtime.locking import LOCK_FILE_NAME
+
+import pytest
+import tensorflow.compat.v1 as tf
 
 STEPS = 2
 

@@ -4,10 +4,10 @@ import json
 import subprocess
 import sys
 
+from tutorial17.cli import main
+
 import pytest
 import tensorflow.compat.v1 as tf
-
-from tutorial17.cli import main
 
 STEPS = "3"
 

@@ -2,10 +2,10 @@
 
 import shutil
 
-import pytest
-
 from tutorial17 import data
 from tutorial17.cli import EXIT_USAGE, main
+
+import pytest
 
 
 @pytest.fixture(scope="module")

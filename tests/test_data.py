@@ -7,11 +7,11 @@ import threading
 import urllib.error
 from functools import partial
 
-import numpy as np
-import pytest
-
 from tutorial17 import data
 from tutorial17.errors import DataError
+
+import numpy as np
+import pytest
 
 from conftest import TINY_TEST_RECORDS, TINY_TRAIN_RECORDS
 
@@ -34,7 +34,7 @@ def test_split_sizes_on_tiny_slice(tiny_data):
 def test_arrays_have_documented_types(tiny_data, split):
     ds = getattr(tiny_data, split)
     assert ds.images.dtype == np.float32 and ds.images.shape == (ds.num_examples, 784)
-    assert 0.0 <= ds.images.min() and ds.images.max() <= 1.0 and ds.images.max() > 0.9
+    assert ds.images.min() >= 0.0 and ds.images.max() <= 1.0 and ds.images.max() > 0.9
     assert ds.labels.dtype == np.float32 and ds.labels.shape == (ds.num_examples, 10)
     assert ds.cls.dtype == np.int64 and ds.cls.shape == (ds.num_examples,)
     np.testing.assert_array_equal(ds.labels.argmax(axis=1), ds.cls)

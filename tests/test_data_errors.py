@@ -10,13 +10,13 @@ import struct
 import tempfile
 from pathlib import Path
 
+from tutorial17 import data
+from tutorial17.errors import DataError
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from tutorial17 import data
-from tutorial17.errors import DataError
 
 NUM_TRAIN, NUM_TEST, VALIDATION = 12, 6, 4
 # Enough examples to find a wrong exception type; small enough for CI.

@@ -1,12 +1,12 @@
 """The staged input functions: same tensors as numpy_input_fn, every example once per
 epoch, repeatable training, and the arrays kept out of the saved graph."""
 
+from tutorial17 import inputs, models, workflow
+from tutorial17.errors import InputError
+
 import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
-
-from tutorial17 import inputs, models, workflow
-from tutorial17.errors import InputError
 
 MAX_GRAPH_BYTES = 1_000_000  # the graph without data is ~100 kB; the 300 images alone ~1 MB
 

@@ -1,11 +1,11 @@
 """The three input functions: tensors of the right shape and dtype, bad input refused."""
 
+from tutorial17 import inputs
+from tutorial17.errors import InputError
+
 import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
-
-from tutorial17 import inputs
-from tutorial17.errors import InputError
 
 
 def _first_batch(input_fn):

@@ -2,11 +2,11 @@
 
 import io
 
+from tutorial17 import inputs, models, workflow
+
 import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
-
-from tutorial17 import inputs, models, workflow
 
 STEPS = 3
 
@@ -36,7 +36,7 @@ def test_predict_gives_one_int_class_per_image(trained, tiny_data):
     predicted = workflow.predict_classes(
         estimator, inputs.make_predict_input_fn(tiny_data.test.images[:9]))
     assert predicted.dtype == np.int64 and predicted.shape == (9,)
-    assert ((0 <= predicted) & (predicted <= 9)).all()
+    assert ((predicted >= 0) & (predicted <= 9)).all()
 
 
 def test_raw_predictions_have_the_documented_form(trained, tiny_data):

@@ -11,15 +11,15 @@ import shutil
 import sys
 from pathlib import Path
 
+import tutorial17
+from tutorial17 import models
+from tutorial17.checkpoints import checkpoint_step
+from tutorial17.exercises import experiments
+
 import nbformat
 import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
-
-import tutorial17
-from tutorial17 import models, notebook
-from tutorial17.checkpoints import checkpoint_step
-from tutorial17.exercises import experiments
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
@@ -249,7 +249,7 @@ def accuracy_table(nb):
 
 def batch_table(nb):
     """The exercises' batch-size table as a list of (batch, steps, accuracy) rows."""
-    for _, name, text in run_notebooks.text_outputs(nb):
+    for _, _, text in run_notebooks.text_outputs(nb):
         lines = text.strip().splitlines()
         header = ["batch", "steps", "accuracy", "steps/s", "examples/s"]
         for i, line in enumerate(lines):

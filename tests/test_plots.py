@@ -1,9 +1,9 @@
 """plot_images: a 3x3 grid with the right labels, usable without a display."""
 
-import pytest
-
 from tutorial17 import plots
 from tutorial17.errors import InputError
+
+import pytest
 
 
 def test_plot_images_has_nine_labelled_axes(tiny_data, tmp_path):

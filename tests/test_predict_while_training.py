@@ -6,11 +6,12 @@ import subprocess
 import sys
 import time
 
+from tutorial17 import Predictor, inputs, models, workflow
+
 import numpy as np
 import tensorflow.compat.v1 as tf
 
 from conftest import wait_for
-from tutorial17 import Predictor, inputs, models, workflow
 
 TRAIN_STEPS = 1000
 SAVE_EVERY = 250  # checkpoints at 0, 250, ..., 1000: five, all kept (keep_checkpoint_max=5)

@@ -2,12 +2,11 @@
 
 import threading
 
+from tutorial17 import Predictor, inputs, models, workflow
+from tutorial17.errors import InputError, NoCheckpointError, NoProbabilitiesError, Tutorial17Error
+
 import numpy as np
 import pytest
-
-from tutorial17 import Predictor, inputs, models, workflow
-from tutorial17.errors import (
-    InputError, NoCheckpointError, NoProbabilitiesError, Tutorial17Error)
 
 STEPS = 3
 NUM_THREADS = 4

@@ -6,8 +6,6 @@ import re
 import subprocess
 import sys
 
-import tensorflow.compat.v1 as tf
-
 from tutorial17 import inputs, models
 from tutorial17.progress import ProgressHook
 

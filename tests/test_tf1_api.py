@@ -1,4 +1,7 @@
-"""Every tf.<name> in the package and the notebooks exists in TensorFlow 1.15 (scripts/tf1_api.py)."""
+"""Every tf.<name> in the package and the notebooks exists in TensorFlow 1.15.
+
+The check itself is scripts/tf1_api.py, which also runs from the command line.
+"""
 
 import ast
 import json
@@ -75,7 +78,7 @@ def test_package_parses_as_python_37():
     ``list[int]`` / ``X | Y`` annotations (TypeError on import there)."""
     if sys.version_info < (3, 8):
         pytest.skip("running on Python 3.7 itself: importing the package already checked it")
-    for label, where, source in tf1_api.project_sources():
+    for _label, where, source in tf1_api.project_sources():
         try:
             tree = ast.parse(source, feature_version=(3, 7))
         except SyntaxError as error:
@@ -87,7 +90,8 @@ def test_package_parses_as_python_37():
         for node in ast.walk(tree):
             for ann in _annotations(node):
                 for sub in ast.walk(ann):
-                    new_generic = (isinstance(sub, ast.Subscript) and isinstance(sub.value, ast.Name)
+                    new_generic = (isinstance(sub, ast.Subscript)
+                                   and isinstance(sub.value, ast.Name)
                                    and sub.value.id in {"list", "dict", "tuple", "set", "type"})
                     union = isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.BitOr)
                     assert not (new_generic or union), \

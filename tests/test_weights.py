@@ -1,11 +1,11 @@
 """Reaching the trained model: variables as numpy arrays, layer outputs and their plots."""
 
+from tutorial17 import Predictor, inputs, models, plots, weights, workflow
+from tutorial17.errors import InputError, NoCheckpointError
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-
-from tutorial17 import Predictor, inputs, models, plots, weights, workflow
-from tutorial17.errors import InputError, NoCheckpointError
 
 STEPS = 2
 

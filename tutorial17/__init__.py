@@ -1,6 +1,6 @@
 """tutorial17: TensorFlow Tutorial #17 (the Estimator API) as a tested package.
 
-Importing it keeps TensorFlow quiet (see :mod:`tutorial17.verbosity`); set
+Importing it keeps TensorFlow quiet (see :mod:`tutorial17._runtime.verbosity`); set
 ``TUTORIAL17_VERBOSE=1`` for TensorFlow's full logging.
 """
 
@@ -20,13 +20,11 @@ from ._runtime import verbosity as _verbosity  # noqa: E402
 _verbosity.set_cpp_log_level_default()  # must happen before TensorFlow is imported
 _verbosity.import_tensorflow_quietly()
 
-from .data import (  # noqa: E402
-    img_shape, img_size, img_size_flat, num_channels, num_classes, read_data_sets)
-from .errors import (  # noqa: E402
-    CheckpointMismatchError, DataError, InputError, Tutorial17Error)
-from .predictor import Predictor  # noqa: E402
-from .notebook import SMOKE_DATA_ARGS, SMOKE_STEPS, smoke_mode  # noqa: E402
 from ._runtime.verbosity import quiet, verbose  # noqa: E402
+from .data import img_shape, img_size, img_size_flat, num_channels, num_classes, read_data_sets  # noqa: E402
+from .errors import CheckpointMismatchError, DataError, InputError, Tutorial17Error  # noqa: E402
+from .notebook import SMOKE_DATA_ARGS, SMOKE_STEPS, smoke_mode  # noqa: E402
+from .predictor import Predictor  # noqa: E402
 
 __version__ = "0.1.0"
 

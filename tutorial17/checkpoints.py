@@ -1,4 +1,4 @@
-"""Does the checkpoint on disk still fit the model? (The tutorial's exercise 3.)
+"""The check that the checkpoint on disk still fits the model (the tutorial's exercise 3).
 
 Change a network's structure and train again in the same model directory, and
 TensorFlow fails while restoring with pages of text. :func:`checked_model_fn`
@@ -26,12 +26,12 @@ _OPTIMIZER_GLOBALS = re.compile(r"(^|/)beta[12]_power(_\d+)?$")
 
 
 def latest_checkpoint(model_dir):
-    """The newest checkpoint's path prefix in ``model_dir``, or None."""
+    """Return the newest checkpoint's path prefix in ``model_dir``, or None."""
     return tf.train.latest_checkpoint(os.fspath(model_dir))
 
 
 def checkpoint_step(model_dir):
-    """Global step of the latest checkpoint in ``model_dir``, or None when there is none."""
+    """Return the global step of the latest checkpoint in ``model_dir`` (None if there is none)."""
     checkpoint = latest_checkpoint(model_dir)
     if checkpoint is None:
         return None
@@ -39,7 +39,7 @@ def checkpoint_step(model_dir):
 
 
 def resolve_checkpoint(source):
-    """The checkpoint path of an estimator, a model directory or a checkpoint prefix.
+    """Return the checkpoint path of an estimator, a model directory or a checkpoint prefix.
 
     Raises :class:`NoCheckpointError` when there is none yet.
     """
@@ -57,15 +57,16 @@ def resolve_checkpoint(source):
 
 
 def _tails(path):
-    """``path`` and what is left of it after dropping leading components:
-    ``a/b/c``, ``b/c``, ``c``."""
+    """Return ``path`` and its tails: ``a/b/c``, ``b/c``, ``c``."""
     parts = path.split("/")
     return ["/".join(parts[i:]) for i in range(len(parts))]
 
 
 def is_optimizer_state(name, all_names):
-    """True for an optimizer's variable: a slot such as ``layer_fc1/kernel/Adam``
-    (named after another variable) or Adam's ``beta1_power``/``beta2_power``.
+    """Return True for an optimizer's variable, ``name`` being one of ``all_names``.
+
+    That is a slot such as ``layer_fc1/kernel/Adam`` (named after another
+    variable) or Adam's ``beta1_power``/``beta2_power``.
 
     Under ``MirroredStrategy`` the slots sit in the model's name scope once more
     (``dnn/dnn/logits/kernel/Adagrad`` for ``dnn/logits/kernel``), so a slot's
@@ -82,13 +83,16 @@ def is_optimizer_state(name, all_names):
 
 
 def checkpoint_variables(checkpoint_path):
-    """``{name: shape}`` of every variable stored in a checkpoint."""
+    """Return ``{name: shape}`` of every variable stored in a checkpoint."""
     return {name: tuple(shape) for name, shape in tf.train.list_variables(checkpoint_path)}
 
 
 def graph_variables(graph=None):
-    """``{name in a checkpoint: shape}`` of the global variables of ``graph`` (default:
-    the current one). A partitioned variable is listed once, under its full name."""
+    """Return ``{name in a checkpoint: shape}`` of the global variables of ``graph``.
+
+    ``graph`` defaults to the current one. A partitioned variable is listed
+    once, under its full name.
+    """
     graph = graph if graph is not None else tf.get_default_graph()
     found = {}
     for var in graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES):
@@ -101,7 +105,7 @@ def graph_variables(graph=None):
 
 
 def compare(model_vars, ckpt_vars):
-    """``(missing, unexpected, changed)`` between the model's and a checkpoint's variables.
+    """Return ``(missing, unexpected, changed)``: the model's and a checkpoint's variables compared.
 
     ``missing``: in the model, not in the checkpoint. ``unexpected``: in the
     checkpoint, not in the model, leaving out optimizer state (a PREDICT graph
@@ -127,14 +131,16 @@ def _some(names):
 
 
 def _network_first(names, all_names):
-    """The names that are not optimizer state, or all of them if that leaves none:
-    a changed layer also changes its Adam slots, which would only crowd the message."""
+    """Return the names that are not optimizer state, or all of them if that leaves none.
+
+    A changed layer also changes its Adam slots, which would only crowd the message.
+    """
     network = [n for n in names if not is_optimizer_state(n, all_names)]
     return network or list(names)
 
 
 def mismatch_error(checkpoint_path, missing, unexpected, changed):
-    """A CheckpointMismatchError whose one-line message names what differs.
+    """Return a CheckpointMismatchError whose one-line message names what differs.
 
     The error's ``missing``, ``unexpected`` and ``changed`` attributes hold the
     full lists; the message names the network's variables first.

@@ -58,7 +58,7 @@ _REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "MNIST"
 
 
 def default_data_dir():
-    """The directory MNIST is read from when none is given.
+    """Return the directory MNIST is read from when none is given.
 
     ``$TUTORIAL17_DATA_DIR`` if set; else the repository's ``data/MNIST`` (found
     relative to this package, so any working directory works); else, for an
@@ -73,8 +73,11 @@ def default_data_dir():
 
 
 class DataSet:
-    """One split: ``images`` (N×784 float32 in [0, 1]), ``labels`` (N×10 one-hot
-    float32), ``cls`` (N int64 class numbers) and ``num_examples``."""
+    """One split of the data, with its images, labels and class numbers.
+
+    ``images`` (N×784 float32 in [0, 1]), ``labels`` (N×10 one-hot float32),
+    ``cls`` (N int64 class numbers) and ``num_examples``.
+    """
 
     def __init__(self, images, cls):
         self.images = images
@@ -104,7 +107,7 @@ class DataSets:
 # --- Reading IDX files. ---
 
 def _decompress(path):
-    """The decompressed bytes of a ``.gz`` file, or a DataError naming it."""
+    """Return the decompressed bytes of a ``.gz`` file, or raise a DataError naming it."""
     try:
         with gzip.open(path, "rb") as f:
             return f.read()
@@ -153,7 +156,7 @@ def parse_idx(payload, name="<bytes>"):
 
 
 def _read_payload(path):
-    """(decompressed bytes, sha256 hex) of one file."""
+    """Return ``(decompressed bytes, sha256 hex)`` of one file."""
     payload = _decompress(path)
     return payload, hashlib.sha256(payload).hexdigest()
 
@@ -172,13 +175,12 @@ def download_file(name, data_dir, base_url=MNIST_URL, urlopen=urllib.request.url
     target = data_dir / name
     fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=data_dir)
     try:
-        with os.fdopen(fd, "wb") as out:
-            with urlopen(base_url + name) as response:
-                while True:
-                    chunk = response.read(1 << 20)
-                    if not chunk:
-                        break
-                    out.write(chunk)
+        with os.fdopen(fd, "wb") as out, urlopen(base_url + name) as response:
+            while True:
+                chunk = response.read(1 << 20)
+                if not chunk:
+                    break
+                out.write(chunk)
         _, digest = _read_payload(tmp_name)
         if name in MNIST_SHA256 and digest != MNIST_SHA256[name]:
             raise DataError(f"{base_url + name}: downloaded file fails the MNIST checksum")

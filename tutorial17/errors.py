@@ -11,39 +11,39 @@ class Tutorial17Error(Exception):
 
 
 class DataError(Tutorial17Error):
-    """A data file is missing, corrupt, or not in the IDX layout MNIST uses."""
+    """A data file that is missing, corrupt, or not in the IDX layout MNIST uses."""
 
 
 class InputError(Tutorial17Error, ValueError):
-    """Arrays handed to an input function, a model or a helper have the wrong form."""
+    """Arrays of the wrong form, handed to an input function, a model or a helper."""
 
 
 class CheckpointMismatchError(Tutorial17Error):
-    """The checkpoint in a model directory no longer fits the model's variables."""
+    """A checkpoint in a model directory that no longer fits the model's variables."""
 
 
 class NoCheckpointError(Tutorial17Error):
-    """A model directory holds no checkpoint yet."""
+    """A model directory that holds no checkpoint yet."""
 
 
 class NoProbabilitiesError(Tutorial17Error):
-    """The model's predictions hold class numbers only."""
+    """A model whose predictions hold class numbers only, no probabilities."""
 
 
 class ModelDirBusyError(Tutorial17Error):
-    """Another process is training into this model directory."""
+    """A model directory that another process is training into."""
 
 
 class UsageError(Tutorial17Error):
-    """A command-line argument is wrong."""
+    """A wrong command-line argument."""
 
 
 class ClusterError(Tutorial17Error):
-    """A task of the local cluster failed, or the cluster did not finish in time."""
+    """A failed task of the local cluster, or a cluster run that did not finish in time."""
 
 
 class ClusterConfigError(Tutorial17Error):
-    """``TF_CONFIG`` is missing, malformed or inconsistent."""
+    """A missing, malformed or inconsistent ``TF_CONFIG``."""
 
 
 class TrainingInterrupted(KeyboardInterrupt):

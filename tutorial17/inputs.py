@@ -60,7 +60,7 @@ def repeatable(input_fn):
 
 def make_train_input_fn(images, cls, batch_size=BATCH_SIZE, num_epochs=None, shuffle=True,
                         one_hot=False):
-    """Training input: loops forever over shuffled batches by default.
+    """Return the training input function: it loops forever over shuffled batches by default.
 
     ``cls`` holds class numbers, or one-hot rows when ``one_hot=True``.
     """
@@ -72,7 +72,7 @@ def make_train_input_fn(images, cls, batch_size=BATCH_SIZE, num_epochs=None, shu
 
 def make_test_input_fn(images, cls, batch_size=BATCH_SIZE, num_epochs=1, shuffle=False,
                        one_hot=False):
-    """Evaluation input: one pass over the data in order.
+    """Return the evaluation input function: one pass over the data in order.
 
     ``cls`` holds class numbers, or one-hot rows when ``one_hot=True``.
     """
@@ -81,14 +81,14 @@ def make_test_input_fn(images, cls, batch_size=BATCH_SIZE, num_epochs=1, shuffle
 
 
 def make_predict_input_fn(images, batch_size=BATCH_SIZE, num_epochs=1, shuffle=False):
-    """Prediction input: images only, one pass, in order."""
+    """Return the prediction input function: images only, one pass, in order."""
     x = check_images(images)
     return repeatable(tf.estimator.inputs.numpy_input_fn(
         x={"x": x}, y=None, batch_size=batch_size, num_epochs=num_epochs, shuffle=shuffle))
 
 
 def _check_labels(labels, num_images, one_hot):
-    """Class numbers, or one-hot rows when ``one_hot`` is True, checked."""
+    """Return the checked class numbers, or one-hot rows when ``one_hot`` is True."""
     if one_hot not in (True, False):
         raise InputError(f"one_hot: {one_hot!r}, expected True or False")
     return check_one_hot(labels, num_images) if one_hot else check_classes(labels, num_images)
@@ -109,7 +109,7 @@ STAGED_CLASSES = "staged_classes"
 
 
 def _staged_variable(array, name):
-    """A local, untrainable variable holding ``array``, filled at session start."""
+    """Return a local, untrainable variable holding ``array``, filled at session start."""
     # numpy_function is stateful (the default on TF 2.15, the only kind on 1.15, which
     # has no such argument): a stateless op without inputs would be constant-folded by
     # the graph optimizer, keeping a second copy of the array in memory (+160 MB for MNIST).
@@ -122,7 +122,7 @@ def _staged_variable(array, name):
 
 def make_fast_train_input_fn(images, cls, batch_size=BATCH_SIZE, num_epochs=None, shuffle=True,
                              seed=None):
-    """Training input like :func:`make_train_input_fn`, several times cheaper per step.
+    """Return a training input like :func:`make_train_input_fn`, several times cheaper per step.
 
     Each epoch visits every example once, in a fresh random order when
     ``shuffle`` (reproducible: the op seed comes from the RunConfig's graph seed,
@@ -136,7 +136,10 @@ def make_fast_train_input_fn(images, cls, batch_size=BATCH_SIZE, num_epochs=None
 
 
 def make_fast_test_input_fn(images, cls, batch_size=BATCH_SIZE):
-    """Evaluation input like :func:`make_test_input_fn` (one pass, in order), staged in a variable."""
+    """Return an evaluation input like :func:`make_test_input_fn`, staged in a variable.
+
+    One pass over the data, in order.
+    """
     x = check_images(images)
     y = check_classes(cls, len(x))
     return _staged_input_fn(x, y, batch_size, num_epochs=1, shuffle=False, seed=None)

@@ -20,30 +20,33 @@ DEFAULT_SEED = 17
 
 
 def default_model_root():
-    """Where model directories go when none is given: ``$TUTORIAL17_MODEL_ROOT`` or the
-    current directory (as in the original, which used relative paths)."""
+    """Return where model directories go when none is given.
+
+    That is ``$TUTORIAL17_MODEL_ROOT``, or else the current directory (as in the
+    original, which used relative paths).
+    """
     return Path(os.environ.get(MODEL_ROOT_ENV, ".")).expanduser()
 
 
 def default_model_dir(model, root=None):
-    """``<root>/checkpoints_tutorial17-1`` for ``"dnn"``, ``-2`` for ``"cnn"``."""
+    """Return ``<root>/checkpoints_tutorial17-1`` for ``"dnn"``, ``-2`` for ``"cnn"``."""
     name = {"dnn": DNN_MODEL_DIR, "cnn": CNN_MODEL_DIR}[model]
     return Path(root if root is not None else default_model_root()) / name
 
 
 def make_run_config(model_dir, seed=DEFAULT_SEED, **kwargs):
-    """A RunConfig with a fixed random seed; extra keyword arguments go to RunConfig."""
+    """Return a RunConfig with a fixed random seed; extra keyword arguments go to RunConfig."""
     return tf.estimator.RunConfig(model_dir=str(model_dir), tf_random_seed=seed, **kwargs)
 
 
 def feature_columns():
-    """The only feature: the 28x28 image under the key ``"x"``."""
+    """Return the only feature column: the 28x28 image under the key ``"x"``."""
     return [tf.feature_column.numeric_column("x", shape=img_shape)]
 
 
 def make_dnn_classifier(model_dir=None, hidden_units=DNN_HIDDEN_UNITS, seed=DEFAULT_SEED,
                         config=None, **kwargs):
-    """The TF1 (v1) canned ``DNNClassifier``: ReLU layers of 512, 256, 128 units, 10 classes.
+    """Return the TF1 (v1) canned ``DNNClassifier``: ReLU layers of 512, 256, 128 units.
 
     Its loss is summed over the batch and its optimizer is Adagrad (lr 0.05), as
     in the original. Extra keyword arguments go to ``DNNClassifier``. Like every
@@ -65,7 +68,7 @@ def make_dnn_classifier(model_dir=None, hidden_units=DNN_HIDDEN_UNITS, seed=DEFA
 
 
 def cnn_logits(x):
-    """The CNN's layers from the flat images ``x`` (N, 784) to the 10 logits.
+    """Build the CNN's layers from the flat images ``x`` (N, 784) to the 10 logits.
 
     Two 5x5 conv layers (16, 36 filters) with 2x2 max-pooling, a 128-unit dense
     layer and 10 logits, named ``layer_conv1``, ``layer_conv2``, ``layer_fc1``,
@@ -86,8 +89,11 @@ def cnn_logits(x):
 
 
 def cnn_model_fn(features, labels, mode, params):
-    """The custom CNN (:func:`cnn_logits`). PREDICT returns the class ids only;
-    TRAIN and EVAL minimise the mean sparse softmax cross-entropy with Adam."""
+    """Build the custom CNN (:func:`cnn_logits`) for ``mode``: the ``model_fn``.
+
+    PREDICT returns the class ids only; TRAIN and EVAL minimise the mean sparse
+    softmax cross-entropy with Adam.
+    """
     logits = cnn_logits(features["x"])
 
     y_pred = tf.nn.softmax(logits=logits)
@@ -116,7 +122,7 @@ def cnn_train_spec(mode, params, loss, cls_true, cls_pred):
 
 def make_cnn_estimator(model_dir=None, learning_rate=CNN_LEARNING_RATE, model_fn=cnn_model_fn,
                        seed=DEFAULT_SEED, config=None, params=None):
-    """A ``tf.estimator.Estimator`` around ``model_fn`` (default :func:`cnn_model_fn`).
+    """Return a ``tf.estimator.Estimator`` around ``model_fn`` (default :func:`cnn_model_fn`).
 
     ``params`` defaults to ``{"learning_rate": learning_rate}``. Pass your own
     ``model_fn`` (an edited network, say): train, evaluate and predict first
@@ -132,7 +138,7 @@ def make_cnn_estimator(model_dir=None, learning_rate=CNN_LEARNING_RATE, model_fn
 
 
 def make_estimator(model, model_dir=None, **kwargs):
-    """``make_dnn_classifier`` for ``"dnn"``, ``make_cnn_estimator`` for ``"cnn"``."""
+    """Return ``make_dnn_classifier(...)`` for ``"dnn"``, ``make_cnn_estimator(...)`` for "cnn"."""
     factories = {"dnn": make_dnn_classifier, "cnn": make_cnn_estimator}
     if model not in factories:
         raise InputError(f"unknown model {model!r}, expected one of {sorted(factories)}")

@@ -37,7 +37,7 @@ def smoke_mode():
 
 
 def notebook_model_root(name, smoke=None):
-    """``<root>/<name>`` (``<name>-smoke`` in smoke mode); see the module docstring."""
+    """Return ``<root>/<name>`` (``<name>-smoke`` in smoke mode); see the module docstring."""
     smoke = smoke_mode() if smoke is None else smoke
     from_env = os.environ.get(MODEL_ROOT_ENV)
     root = Path(from_env).expanduser() if from_env else RUNS_DIR
@@ -45,8 +45,10 @@ def notebook_model_root(name, smoke=None):
 
 
 def display_path(path):
-    """``path`` relative to ``$TUTORIAL17_MODEL_ROOT``, the repository or ``~``, for
-    printing: notebook outputs then carry no path of the machine they ran on."""
+    """Return ``path`` relative to ``$TUTORIAL17_MODEL_ROOT``, the repository or ``~``.
+
+    For printing: notebook outputs then carry no path of the machine they ran on.
+    """
     path = Path(path).resolve()
     bases = [(REPO_ROOT, "")]
     if Path.home().resolve() != Path("/"):
@@ -63,8 +65,10 @@ def display_path(path):
 
 
 def describe_model_dir(model_dir):
-    """One line saying where a model's checkpoints go and whether training starts
-    from scratch or continues from an earlier run."""
+    """Return one line: where a model's checkpoints go, and whether training continues.
+
+    Training starts from scratch, or continues from an earlier run's checkpoint.
+    """
     step = checkpoint_step(model_dir)
     state = ("no checkpoint yet, training starts at step 0" if step is None else
              f"checkpoint at global step {step} found, training continues from there")
@@ -81,13 +85,16 @@ class NotebookSettings:
     data_args: dict = field(default_factory=dict)
 
     def model_dir(self, model):
-        """The directory of ``"dnn"`` (``checkpoints_tutorial17-1``) or ``"cnn"`` (``-2``)."""
+        """Return the model directory of ``"dnn"`` (``checkpoints_tutorial17-1``) or ``"cnn"``."""
         return default_model_dir(model, self.model_root)
 
 
 def notebook_settings(name, full_steps=NUM_STEPS):
-    """Settings for the notebook ``name``: full MNIST and ``full_steps`` steps, or
-    the tiny slice and :data:`SMOKE_STEPS` when ``TUTORIAL17_SMOKE`` is set."""
+    """Return the settings of the notebook ``name``.
+
+    Full MNIST and ``full_steps`` steps, or the tiny slice and
+    :data:`SMOKE_STEPS` when ``TUTORIAL17_SMOKE`` is set.
+    """
     smoke = smoke_mode()
     return NotebookSettings(
         smoke=smoke,

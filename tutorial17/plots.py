@@ -44,7 +44,7 @@ def plot_images(images, cls_true, cls_pred=None):
 # --- Reaching the model: conv weights and layer outputs. ---
 
 def _grid(count):
-    """Rows and columns of the smallest square grid holding ``count`` panels."""
+    """Return the rows and columns of the smallest square grid holding ``count`` panels."""
     side = int(np.ceil(np.sqrt(count)))
     return side, side
 

@@ -33,7 +33,7 @@ MAX_BATCH = 1024
 
 
 class Predictor:
-    """Predict classes (and probabilities where the model gives them) for arrays of images.
+    """Predictions of classes (and probabilities where the model gives them) for image arrays.
 
     ``Predictor(estimator)`` serves the latest checkpoint of either model's
     estimator and follows new checkpoints as training writes them;
@@ -111,8 +111,11 @@ class Predictor:
     # -- following the checkpoint --------------------------------------------------
 
     def _stat_state_file(self):
-        """(inode, size, mtime) of the checkpoint state file: changes whenever TensorFlow
-        rewrites it (it writes a new file and renames it over the old one)."""
+        """Return (inode, size, mtime) of the checkpoint state file, or None.
+
+        They change whenever TensorFlow rewrites it (it writes a new file and
+        renames it over the old one).
+        """
         try:
             st = os.stat(os.path.join(self._model_dir, CHECKPOINT_STATE_FILE))
         except OSError:
@@ -125,7 +128,7 @@ class Predictor:
         return latest_checkpoint(self._model_dir)
 
     def _restore(self, path):
-        """A new session holding the variables of checkpoint ``path``."""
+        """Return a new session holding the variables of checkpoint ``path``."""
         session = tf.Session(graph=self._graph)
         try:
             with self._graph.as_default():  # or Saver takes the eager path
@@ -161,8 +164,10 @@ class Predictor:
         old.close()
 
     def _run(self, fetch, images, batch=MAX_BATCH):
-        """Run ``fetch`` for the checked ``images``, in batches of ``batch`` (None: one run),
-        all from the same checkpoint."""
+        """Run ``fetch`` for the checked ``images``, all from the same checkpoint.
+
+        In batches of ``batch`` images, or in one run when ``batch`` is None.
+        """
         x = check_images(images)
         with self._lock:
             if self._session is None:
@@ -177,14 +182,14 @@ class Predictor:
     # -- public API --------------------------------------------------------------------
 
     def predict(self, images):
-        """Predicted class numbers, an int64 array of shape (N,).
+        """Return the predicted class numbers, an int64 array of shape (N,).
 
         ``images``: float pixels in [0, 1], shape (N, 784) or (N, 28, 28).
         """
         return self._run(self._classes, images)
 
     def predict_proba(self, images):
-        """Class probabilities, a float32 array of shape (N, 10).
+        """Return the class probabilities, a float32 array of shape (N, 10).
 
         The canned DNNClassifier gives them; the walkthrough's CNN returns only
         class numbers from its PREDICT mode and raises NoProbabilitiesError here.
@@ -217,8 +222,10 @@ class Predictor:
         return self._graph
 
     def run(self, tensors, images):
-        """Evaluate any tensors of the prediction graph (names or Tensors) for ``images``,
-        with the same checkpoint as :meth:`predict`; used for layer outputs."""
+        """Evaluate any tensors of the prediction graph (names or Tensors) for ``images``.
+
+        With the same checkpoint as :meth:`predict`; used for layer outputs.
+        """
         return self._run(tensors, images, batch=None)
 
     def export(self, export_dir):
@@ -277,7 +284,7 @@ class Predictor:
 
 
 def _outputs_of(predictions):
-    """(classes as int64 (N,), probabilities or None) from an EstimatorSpec's predictions.
+    """Return (classes as int64 (N,), probabilities or None) of an EstimatorSpec's predictions.
 
     The canned DNNClassifier gives a dict with ``class_ids`` (N, 1) and
     ``probabilities``; the walkthrough's CNN gives the class-number tensor itself.
@@ -295,7 +302,7 @@ def _outputs_of(predictions):
 
 
 def _first_line(error):
-    """The first line of a TensorFlow error, without its wall of text."""
+    """Return the first line of a TensorFlow error, without its wall of text."""
     text = getattr(error, "message", None) or str(error)
     return text.strip().splitlines()[0] if text.strip() else type(error).__name__
 

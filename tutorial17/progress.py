@@ -27,7 +27,7 @@ def show_step(bar, done, step, loss=None, note=""):
 
 
 def training_loss():
-    """The loss tensor of the training graph being built, or None.
+    """Return the loss tensor of the training graph being built, or None.
 
     Estimator.train puts the EstimatorSpec's loss last in the LOSSES collection.
     """
@@ -36,7 +36,7 @@ def training_loss():
 
 
 class ProgressHook(tf.train.SessionRunHook):
-    """A ``SessionRunHook`` that shows global step, loss and steps/s on one line.
+    """A hook that shows global step, loss and steps/s on one line.
 
     Args:
         num_steps: steps this ``train`` call will run (for the bar's length), or None.

@@ -1,5 +1,7 @@
-"""The whole walkthrough in one call: both models trained, evaluated and asked to
-predict the first 9 test images (what ``python -m tutorial17 walkthrough`` runs)."""
+"""The whole walkthrough in one call: what ``python -m tutorial17 walkthrough`` runs.
+
+Both models are trained, evaluated and asked to predict the first 9 test images.
+"""
 
 import time
 from pathlib import Path
@@ -13,7 +15,7 @@ MODEL_TITLES = {"dnn": "DNNClassifier", "cnn": "custom CNN"}
 
 
 def format_accuracy(accuracy):
-    """``0.9727`` -> ``'Classification accuracy: 97.27%'`` (the original's wording)."""
+    """Format ``0.9727`` as ``'Classification accuracy: 97.27%'`` (the original's wording)."""
     return f"Classification accuracy: {accuracy:.2%}"
 
 

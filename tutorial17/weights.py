@@ -17,7 +17,7 @@ CLOSE_MATCHES = 3
 
 
 def list_variables(model, include_optimizer=False):
-    """``{name: shape}`` of the checkpoint's variables, sorted by name.
+    """Return ``{name: shape}`` of the checkpoint's variables, sorted by name.
 
     Optimizer state (``…/Adam``, ``…/t_0/Adagrad``, ``beta1_power``…) is left out
     unless ``include_optimizer=True``. ``global_step`` is listed.
@@ -28,8 +28,10 @@ def list_variables(model, include_optimizer=False):
 
 
 def get_variable(model, name):
-    """The value of one variable, e.g. ``"layer_conv1/kernel"`` or
-    ``"dnn/hiddenlayer_0/kernel"``, as a numpy array."""
+    """Return the value of one variable as a numpy array.
+
+    ``name`` is e.g. ``"layer_conv1/kernel"`` or ``"dnn/hiddenlayer_0/kernel"``.
+    """
     path = resolve_checkpoint(model)
     found = checkpoint_variables(path)
     if name not in found:
@@ -41,14 +43,14 @@ def get_variable(model, name):
 
 
 def get_variables(model, include_optimizer=False):
-    """``{name: numpy array}`` of every variable :func:`list_variables` lists."""
+    """Return ``{name: numpy array}`` of every variable :func:`list_variables` lists."""
     path = resolve_checkpoint(model)
     return {name: np.asarray(tf.train.load_variable(path, name))
             for name in list_variables(path, include_optimizer)}
 
 
 def layer_names(graph):
-    """Names of the layers in ``graph`` that own a kernel, e.g. ``layer_conv1``."""
+    """Return the names of the layers in ``graph`` that own a kernel, e.g. ``layer_conv1``."""
     names = []
     for var in graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES):
         name = getattr(var, "_save_slice_info", None)
@@ -59,7 +61,7 @@ def layer_names(graph):
 
 
 def layer_tensor(graph, layer):
-    """The output tensor of ``layer`` (a name scope such as ``layer_conv1``) in ``graph``.
+    """Return the output tensor of ``layer`` (a name scope such as ``layer_conv1``) in ``graph``.
 
     That is the last operation directly in the layer's scope with a batch
     dimension: the activation (``Relu``) if there is one, else ``BiasAdd``.
@@ -82,8 +84,9 @@ def layer_tensor(graph, layer):
 
 
 def layer_output(predictor, images, layer="layer_conv1"):
-    """What ``layer`` outputs for ``images`` with the trained weights, as a numpy array
-    (N, 28, 28, 16) for ``layer_conv1``, (N, 14, 14, 36) for ``layer_conv2``.
+    """Return what ``layer`` outputs for ``images`` with the trained weights, as a numpy array.
+
+    Its shape is (N, 28, 28, 16) for ``layer_conv1``, (N, 14, 14, 36) for ``layer_conv2``.
 
     ``predictor`` is a :class:`~tutorial17.predictor.Predictor` or an estimator
     (a Predictor is then made for this call: it builds the model's PREDICT graph

@@ -1,4 +1,4 @@
-"""Train, evaluate and predict with one progress line and plain numpy results."""
+"""Training, evaluation and prediction with one progress line and plain numpy results."""
 
 import numpy as np
 
@@ -64,7 +64,7 @@ def prediction_to_class(prediction):
 
 
 def predict_classes(estimator, input_fn):
-    """Predicted class numbers for every example of ``input_fn``, as an int64 array."""
+    """Return the predicted class numbers of every example of ``input_fn``, as int64 array."""
     return np.array([prediction_to_class(p) for p in estimator.predict(input_fn=input_fn)],
                     dtype=np.int64)
 

@@ -15,18 +15,19 @@ import sys
 import time
 from pathlib import Path
 
+from tutorial17._runtime.locking import lock_model_dir
+from tutorial17.cli import main
+from tutorial17.cluster import launcher as cluster
+from tutorial17.cluster import task as cluster_task
+from tutorial17.cluster.dataset_inputs import check_dataset_input_fn, make_dataset_input_fn
+from tutorial17.errors import InputError
+from tutorial17.inputs import make_train_input_fn
+
 import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
 from conftest import wait_for
-from tutorial17.cluster import launcher as cluster
-from tutorial17.cluster import task as cluster_task
-from tutorial17.cli import main
-from tutorial17.cluster.dataset_inputs import check_dataset_input_fn, make_dataset_input_fn
-from tutorial17.errors import InputError
-from tutorial17.inputs import make_train_input_fn
-from tutorial17._runtime.locking import lock_model_dir
 
 RUN_TIMEOUT = 240  # seconds; a run takes 15-30 s on 2 idle cores
 FAST = ["--checkpoint-secs", "1", "--eval-throttle-secs", "1", "--no-progress"]
@@ -127,10 +128,9 @@ def test_dataset_eval_input_is_one_ordered_pass(tiny_data):
     with tf.Graph().as_default():
         _, labels = tf.data.make_one_shot_iterator(input_fn()).get_next()
         seen = []
-        with tf.Session() as sess:
-            with pytest.raises(tf.errors.OutOfRangeError):
-                while True:
-                    seen.append(sess.run(labels))
+        with tf.Session() as sess, pytest.raises(tf.errors.OutOfRangeError):
+            while True:
+                seen.append(sess.run(labels))
     assert [len(b) for b in seen] == [128, 128, 44]
     np.testing.assert_array_equal(np.concatenate(seen), tiny_data.test.cls)
 
@@ -244,8 +244,8 @@ def test_killed_worker_interrupt_and_resume(tiny_data_dir, tmp_path):
         run_dir = wait_for(lambda: next(iter(run_dirs(model_dir)), None)
                            if (model_dir / cluster.RUNS_DIR).is_dir() else None,
                            RUN_TIMEOUT, "the run directory")
-        worker = wait_for(lambda: (cluster.read_status(run_dir / "worker-0.json") or {})
-                          .get("local_steps", 0) >= 10, RUN_TIMEOUT, "the worker's steps")
+        wait_for(lambda: (cluster.read_status(run_dir / "worker-0.json") or {})
+                 .get("local_steps", 0) >= 10, RUN_TIMEOUT, "the worker's steps")
         time.sleep(2 * cluster_task.STATUS_INTERVAL_SECS)
         # The worker's steps count in the global step the chief sees: they share variables.
         chief = cluster.read_status(run_dir / "chief-0.json")

@@ -1,10 +1,10 @@
 """Mistakes and confusion matrix (exercise 5)."""
 
+from tutorial17.errors import InputError
+from tutorial17.exercises import analysis
+
 import numpy as np
 import pytest
-
-from tutorial17.exercises import analysis
-from tutorial17.errors import InputError
 
 TRUE = np.array([7, 2, 1, 0, 4, 1, 4, 9, 5])
 PRED = np.array([7, 2, 1, 0, 9, 1, 4, 4, 3])

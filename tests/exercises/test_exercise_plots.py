@@ -1,10 +1,10 @@
 """The exercises' figures: misclassified images, confusion matrix, accuracy curves."""
 
+from tutorial17.errors import InputError
+from tutorial17.exercises import analysis, plots
+
 import numpy as np
 import pytest
-
-from tutorial17.exercises import analysis, plots
-from tutorial17.errors import InputError
 
 
 def test_plot_misclassified_shows_only_mistakes(tiny_data, tmp_path):

@@ -2,12 +2,12 @@
 
 import math
 
+from tutorial17 import inputs, models, workflow
+from tutorial17.errors import InputError
+from tutorial17.exercises import experiments
+
 import numpy as np
 import pytest
-
-from tutorial17 import inputs, models, workflow
-from tutorial17.exercises import experiments
-from tutorial17.errors import InputError
 
 STEPS = (0, 2, 5)
 

@@ -1,12 +1,12 @@
 """Exercise 7: images written as PNG files and read back by a tf.data input function."""
 
+from tutorial17 import inputs, models, workflow
+from tutorial17.errors import InputError
+from tutorial17.exercises import image_files
+
 import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
-
-from tutorial17 import inputs, models, workflow
-from tutorial17.exercises import image_files
-from tutorial17.errors import InputError
 
 NUM_FILES = 12
 

@@ -1,12 +1,12 @@
 """Exercise 6: one-hot labels through the input functions and the one-hot model_fn."""
 
+from tutorial17 import inputs, models, workflow
+from tutorial17.errors import InputError
+from tutorial17.exercises import one_hot
+
 import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
-
-from tutorial17 import inputs, models, workflow
-from tutorial17.exercises import one_hot
-from tutorial17.errors import InputError
 
 STEPS = 3
 

@@ -8,14 +8,15 @@ import sys
 import threading
 import time
 
+from tutorial17 import inputs, models, workflow
+from tutorial17._runtime.interrupt import stop_on_interrupt
+from tutorial17.cli import EXIT_INTERRUPTED, EXIT_USAGE, main
+from tutorial17.errors import TrainingInterrupted
+
 import pytest
 import tensorflow.compat.v1 as tf
 
 from conftest import wait_for
-from tutorial17 import inputs, models, workflow
-from tutorial17.cli import EXIT_INTERRUPTED, EXIT_USAGE, main
-from tutorial17._runtime.interrupt import stop_on_interrupt
-from tutorial17.errors import TrainingInterrupted
 
 # Far more steps than any test waits for: the process only ends when signalled.
 ENDLESS_STEPS = "1000000"

@@ -10,11 +10,11 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 from tutorial17 import workflow
 from tutorial17._runtime.locking import LOCK_FILE_NAME, lock_model_dir
 from tutorial17.errors import ModelDirBusyError, Tutorial17Error
+
+import pytest
 
 # Takes the lock as lock_model_dir does, says so, then waits to be killed. Plain
 # Python (no TensorFlow) so that it starts in well under a second.
@@ -33,9 +33,8 @@ def test_second_lock_is_refused_and_released_after(tmp_path):
     with lock_model_dir(tmp_path) as path:
         assert path == tmp_path / LOCK_FILE_NAME
         assert path.read_text().strip() == str(os.getpid())
-        with pytest.raises(ModelDirBusyError) as info:
-            with lock_model_dir(tmp_path):
-                pass
+        with pytest.raises(ModelDirBusyError) as info, lock_model_dir(tmp_path):
+            pass
         assert isinstance(info.value, Tutorial17Error)
         message = str(info.value)
         assert str(tmp_path) in message and f"process {os.getpid()}" in message
@@ -44,9 +43,8 @@ def test_second_lock_is_refused_and_released_after(tmp_path):
 
 
 def test_lock_is_released_when_the_block_raises(tmp_path):
-    with pytest.raises(RuntimeError):
-        with lock_model_dir(tmp_path):
-            raise RuntimeError("training failed")
+    with pytest.raises(RuntimeError), lock_model_dir(tmp_path):
+        raise RuntimeError("training failed")
     with lock_model_dir(tmp_path):
         pass
 
@@ -61,9 +59,9 @@ def test_lock_of_a_killed_process_is_not_stuck(tmp_path):
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(ModelDirBusyError, match=f"process {holder.pid} is training"):
-            with lock_model_dir(tmp_path):
-                pass
+        with pytest.raises(ModelDirBusyError, match=f"process {holder.pid} is training"), \
+                lock_model_dir(tmp_path):
+            pass
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait(timeout=30)
@@ -76,8 +74,7 @@ def test_workflow_train_refuses_a_busy_model_dir(tiny_data, tmp_path):
 
     estimator = models.make_estimator("dnn", model_dir=tmp_path / "dnn")
     train_fn = inputs.make_train_input_fn(tiny_data.train.images, tiny_data.train.cls)
-    with lock_model_dir(tmp_path / "dnn"):
-        with pytest.raises(ModelDirBusyError):
-            workflow.train(estimator, train_fn, steps=2, progress=False)
+    with lock_model_dir(tmp_path / "dnn"), pytest.raises(ModelDirBusyError):
+        workflow.train(estimator, train_fn, steps=2, progress=False)
     assert not (tmp_path / "dnn" / "checkpoint").exists()  # nothing trained, nothing saved
     assert workflow.train(estimator, train_fn, steps=2, progress=False) == 2

@@ -1,14 +1,14 @@
-"""The TF 1.15 / 2.15 differences in tutorial17.tfcompat, both branches on whichever TF runs."""
+"""The TF 1.15 / 2.15 differences in tutorial17._runtime.tfcompat, both branches on either TF."""
+
+from tutorial17._runtime import tfcompat
 
 import pytest
 import tensorflow.compat.v1 as tf
 
-from tutorial17._runtime import tfcompat
-
 
 def test_version_flag_matches_the_running_tensorflow():
     assert tfcompat.TF_VERSION == tf.VERSION
-    assert tfcompat.IS_TF1 == tf.VERSION.startswith("1.")
+    assert tf.VERSION.startswith("1.") == tfcompat.IS_TF1
 
 
 def test_build_info_says_whether_cuda_and_agrees_with_tf_test():

@@ -1,4 +1,4 @@
-"""Ctrl-C while training: stop after the current step and keep a checkpoint of it.
+"""Ctrl-C while training: a stop after the current step, with a checkpoint of it.
 
 Left alone, a ``KeyboardInterrupt`` inside ``Estimator.train`` unwinds the
 session without running the hooks' ``end()``, so every step since the last
@@ -22,7 +22,7 @@ STOPPING_MESSAGE = ("Interrupted: stopping after this step and saving a checkpoi
 
 
 class StopOnInterruptHook(tf.train.SessionRunHook):
-    """Requests a clean stop of the training session once :attr:`interrupted` is set."""
+    """A hook that requests a clean stop of the training session once :attr:`interrupted` is set."""
 
     def __init__(self):
         self.interrupted = False

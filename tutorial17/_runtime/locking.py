@@ -27,12 +27,12 @@ LOCK_FILE_NAME = ".tutorial17.lock"
 
 
 def lock_path(model_dir):
-    """The lock file of ``model_dir``."""
+    """Return the path of the lock file of ``model_dir``."""
     return Path(model_dir) / LOCK_FILE_NAME
 
 
 def _holder(path):
-    """The process id written by the lock's holder, as text ('' if unknown)."""
+    """Return the process id the lock's holder wrote, as text ('' if unknown)."""
     try:
         return path.read_text().strip()
     except OSError:

@@ -19,7 +19,7 @@ DEFAULT_CPP_LOG_LEVEL = "2"
 
 
 def wants_verbose():
-    """True when ``TUTORIAL17_VERBOSE`` asks for TensorFlow's full logging."""
+    """Return True when ``TUTORIAL17_VERBOSE`` asks for TensorFlow's full logging."""
     return os.environ.get(VERBOSE_ENV, "") not in ("", "0")
 
 

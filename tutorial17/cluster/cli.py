@@ -4,11 +4,16 @@ import math
 import os
 from pathlib import Path
 
-from .task import CHECKPOINT_SECS, EVAL_THROTTLE_SECS, PARENT_PID_ENV, TaskOptions
-
 from ..cli import (
-    add_data_dir_option, add_model_option, add_no_progress_option, check_data_dir,
-    check_not_a_file, positive_number, whole_number)
+    add_data_dir_option,
+    add_model_option,
+    add_no_progress_option,
+    check_data_dir,
+    check_not_a_file,
+    positive_number,
+    whole_number,
+)
+from .task import CHECKPOINT_SECS, EVAL_THROTTLE_SECS, PARENT_PID_ENV, TaskOptions
 
 
 def _add_task_options(p):

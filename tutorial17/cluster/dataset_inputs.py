@@ -22,8 +22,10 @@ _QUEUE_INPUT_MODULES = ("numpy_io", "pandas_io")
 
 
 def _shuffled_batches(num_examples, batch_size, seed):
-    """Endless index batches of ``batch_size``, reshuffled every epoch (like
-    ``numpy_input_fn(num_epochs=None, shuffle=True)``, every batch is full)."""
+    """Yield index batches of ``batch_size`` without end, reshuffled every epoch.
+
+    Like ``numpy_input_fn(num_epochs=None, shuffle=True)``, every batch is full.
+    """
     rng = np.random.RandomState(seed)
     pending = np.empty(0, dtype=np.int64)
     while True:
@@ -34,7 +36,7 @@ def _shuffled_batches(num_examples, batch_size, seed):
 
 
 def _ordered_batches(num_examples, batch_size, num_epochs):
-    """Index batches in order, ``num_epochs`` times; the last batch of an epoch may be short."""
+    """Yield index batches in order, ``num_epochs`` times; an epoch's last may be short."""
     for _ in range(num_epochs):
         for start in range(0, num_examples, batch_size):
             yield np.arange(start, min(start + batch_size, num_examples))
@@ -42,7 +44,7 @@ def _ordered_batches(num_examples, batch_size, num_epochs):
 
 def make_dataset_input_fn(images, cls=None, batch_size=BATCH_SIZE, shuffle=True, seed=None,
                           num_epochs=None):
-    """An input function returning a ``tf.data.Dataset`` of ``({"x": images}, classes)``.
+    """Return an input function yielding a ``tf.data.Dataset`` of ``({"x": images}, classes)``.
 
     Args:
         images: N x 784 float32 images in [0, 1].
@@ -96,5 +98,5 @@ def check_dataset_input_fn(input_fn, why="a distribution strategy"):
         raise InputError(
             f"{why} needs an input function that returns a tf.data.Dataset; "
             f"numpy_input_fn feeds through queue runners, which it cannot split: "
-            f"use tutorial17.dataset_inputs.make_dataset_input_fn")
+            f"use tutorial17.cluster.dataset_inputs.make_dataset_input_fn")
     return input_fn

@@ -9,9 +9,10 @@ and stops every process it started: when training ends, on error and on Ctrl-C
 group, stopped with SIGTERM, then SIGKILL if it lingers. On Ctrl-C the chief is
 asked first (SIGINT) to stop after its current step and save a checkpoint.
 
-The launcher holds the model directory's training lock (:mod:`.locking`) for
-the whole run, so no other ``train`` or ``cluster`` writes into it meanwhile;
-the tasks it starts share the directory by design and take no lock.
+The launcher holds the model directory's training lock
+(:mod:`tutorial17._runtime.locking`) for the whole run, so no other ``train`` or
+``cluster`` writes into it meanwhile; the tasks it starts share the directory by
+design and take no lock.
 """
 
 import contextlib
@@ -92,7 +93,7 @@ class ClusterResult:
 # --- Cluster spec and TF_CONFIG ---
 
 def pick_free_ports(count, host=LOOPBACK):
-    """``count`` distinct TCP ports free on ``host`` right now.
+    """Return ``count`` distinct TCP ports free on ``host`` right now.
 
     All sockets stay open until every port is chosen, so the ports differ;
     another program could still take one before TensorFlow binds it (then that
@@ -111,9 +112,10 @@ def pick_free_ports(count, host=LOOPBACK):
 
 
 def make_cluster_spec(num_workers, num_ps, ports, host=LOOPBACK):
-    """``{"chief": [...], "worker": [...], "ps": [...]}`` with ``host:port`` addresses.
+    """Return the cluster spec ``{"chief": [...], "worker": [...], "ps": [...]}``.
 
-    ``ports`` gives one port per task, chief first, then workers, then ps.
+    Addresses are ``host:port``; ``ports`` gives one port per task, chief first,
+    then workers, then ps.
     """
     needed = 1 + num_workers + num_ps
     if len(ports) != needed:
@@ -126,12 +128,12 @@ def make_cluster_spec(num_workers, num_ps, ports, host=LOOPBACK):
 
 
 def make_tf_config(cluster, task):
-    """The ``TF_CONFIG`` dict for ``task`` in ``cluster``."""
+    """Return the ``TF_CONFIG`` dict for ``task`` in ``cluster``."""
     return {"cluster": cluster, "task": {"type": task.type, "index": task.index}}
 
 
 def cluster_tasks(num_workers, num_ps, evaluator=False):
-    """Tasks in start order: parameter servers first, then chief, workers, evaluator."""
+    """Return the tasks in start order: parameter servers, then chief, workers, evaluator."""
     tasks = [Task("ps", i) for i in range(num_ps)] + [Task("chief")]
     tasks += [Task("worker", i) for i in range(num_workers)]
     if evaluator:
@@ -158,7 +160,7 @@ def check_cluster_args(num_workers, num_ps, mirrored, evaluator=False):
 # --- Reading what the tasks leave behind ---
 
 def read_status(path):
-    """The JSON status a task last wrote, or None if there is none (yet)."""
+    """Return the JSON status a task last wrote, or None if there is none (yet)."""
     try:
         return json.loads(Path(path).read_text())
     except (OSError, ValueError):
@@ -166,9 +168,10 @@ def read_status(path):
 
 
 def read_eval_metrics(model_dir, eval_dir=EVAL_DIR):
-    """The last evaluation in ``model_dir/eval``: ``{"step", "accuracy", "loss"}`` or None.
+    """Return the last evaluation in ``model_dir/eval`` as ``{"step", "accuracy", "loss"}``.
 
-    Reads the evaluator's events files, the same ones TensorBoard shows.
+    None if there is none. Reads the evaluator's events files, the same ones
+    TensorBoard shows.
     """
     import tensorflow.compat.v1 as tf
 
@@ -226,7 +229,7 @@ def task_command(task, options, status_file=None):
 
 
 def task_environment(task, cluster=None, base=None):
-    """The environment of ``task``: ``TF_CONFIG`` for a cluster task, none for a local one."""
+    """Return the environment of ``task``: ``TF_CONFIG`` for a cluster task, none for local."""
     env = dict(os.environ if base is None else base)
     env.pop(TF_CONFIG_ENV, None)
     if cluster is not None:
@@ -241,14 +244,14 @@ def task_environment(task, cluster=None, base=None):
 
 
 def stop_processes(procs, grace=STOP_GRACE_SECS):
-    """Stop every running process of ``procs`` (``Popen`` objects, each leading its own
-    process group): SIGTERM to each group, then SIGKILL to those still alive after
-    ``grace`` seconds. Waits for all of them, so none is left as a zombie."""
+    """Stop every running process of ``procs``, ``Popen`` objects each leading its own group.
+
+    SIGTERM goes to each process group, then SIGKILL to those still alive after
+    ``grace`` seconds. Waits for all of them, so none is left as a zombie.
+    """
     def signal_group(proc, sig):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            pass
 
     running = [p for p in procs if p.poll() is None]
     for proc in running:
@@ -266,7 +269,7 @@ def stop_processes(procs, grace=STOP_GRACE_SECS):
 
 
 class _Terminated(BaseException):
-    """SIGTERM reached the launcher: stop the tasks like on Ctrl-C."""
+    """SIGTERM reaching the launcher: the tasks are stopped as on Ctrl-C."""
 
 
 class LocalCluster:
@@ -295,7 +298,7 @@ class LocalCluster:
         return self.run_dir / f"{task.name}.json"
 
     def failure(self, task):
-        """One line on why ``task`` ended badly."""
+        """Return one line on why ``task`` ended badly."""
         proc = self.procs[task]
         return (f"{task.name} failed ({_describe_exit(proc.returncode)}): "
                 f"{_log_tail(self._logs[task]) or 'no output'} (log: {self._logs[task]})")
@@ -305,8 +308,10 @@ class LocalCluster:
         stop_processes([self.procs[t] for t in tasks])
 
     def ask_to_save(self, task, timeout=CHIEF_SAVE_SECS):
-        """Send SIGINT to ``task`` (a chief stops after its step and saves a checkpoint)
-        and wait up to ``timeout`` s for it to exit. True if it exited."""
+        """Ask ``task`` to stop with SIGINT; return True if it exits within ``timeout`` s.
+
+        A chief stops after its current step and saves a checkpoint.
+        """
         proc = self.procs.get(task)
         if proc is None or proc.poll() is not None:
             return False
@@ -336,7 +341,7 @@ def _new_run_dir(model_dir):
 
 
 class _Progress:
-    """One tqdm line: the global step the chief reports, out of ``max_steps``."""
+    """The progress line of a cluster run: the global step the chief reports, of ``max_steps``."""
 
     def __init__(self, max_steps, desc, file, enabled):
         self.max_steps, self.desc, self.enabled = max_steps, desc, enabled
@@ -370,8 +375,10 @@ class _Progress:
             self.bar = None
 
     def steps_per_sec(self):
-        """Global steps per second between the first and the last report while training
-        (NaN when training was too short to see two reports)."""
+        """Return the global steps per second between the first and last report of training.
+
+        NaN when training was too short to see two reports.
+        """
         if len(self.samples) < 2:
             return float("nan")
         (t0, s0), (t1, s1) = self.samples[0], self.samples[-1]

@@ -23,13 +23,13 @@ from typing import Optional
 import tensorflow.compat.v1 as tf
 
 from .. import models
-from ..data import read_data_sets
-from .dataset_inputs import check_dataset_input_fn, make_dataset_input_fn
-from ..errors import ClusterConfigError, Tutorial17Error
 from .._runtime.interrupt import stop_on_interrupt
 from .._runtime.locking import lock_model_dir
 from ..checkpoints import latest_checkpoint
+from ..data import read_data_sets
+from ..errors import ClusterConfigError, Tutorial17Error
 from ..progress import ProgressHook, training_loss
+from .dataset_inputs import check_dataset_input_fn, make_dataset_input_fn
 
 TF_CONFIG_ENV = "TF_CONFIG"
 TASK_TYPES = ("chief", "worker", "ps", "evaluator")
@@ -70,7 +70,7 @@ class TaskOptions:
 
 
 def read_tf_config(environ=None):
-    """The parsed and checked ``TF_CONFIG`` of ``environ`` (default ``os.environ``), or None."""
+    """Return the parsed, checked ``TF_CONFIG`` of ``environ`` (default ``os.environ``), or None."""
     environ = os.environ if environ is None else environ
     text = environ.get(TF_CONFIG_ENV, "").strip()
     if not text:
@@ -109,15 +109,17 @@ def read_tf_config(environ=None):
 
 
 def shuffle_seed(task_type, index, base=models.DEFAULT_SEED):
-    """A different shuffle seed for each trainer: the chief gets ``base``, worker i ``base+1+i``."""
+    """Return a shuffle seed per trainer: ``base`` for the chief, ``base+1+i`` for worker i."""
     return base + (0 if task_type == "chief" else 1 + index)
 
 
 class StatusFileHook(tf.train.SessionRunHook):
-    """Writes ``{"step", "loss", "local_steps", "time"}`` as JSON to ``path`` at most every
-    ``interval`` s, so a launcher can show one progress line for the whole cluster.
-    ``step`` is the global step (all trainers' steps), ``local_steps`` this task's own.
-    Writes are atomic."""
+    """A hook that writes this task's progress as JSON to ``path``, at most every ``interval`` s.
+
+    The record is ``{"step", "loss", "local_steps", "time"}``, so a launcher can
+    show one progress line for the whole cluster: ``step`` is the global step
+    (all trainers' steps), ``local_steps`` this task's own. Writes are atomic.
+    """
 
     def __init__(self, path, interval=STATUS_INTERVAL_SECS):
         self._path = Path(path)
@@ -147,7 +149,7 @@ class StatusFileHook(tf.train.SessionRunHook):
 
 
 def write_status(path, **fields):
-    """Atomically replace the JSON status file ``path`` with ``fields`` plus the time."""
+    """Replace the JSON status file ``path``, atomically, with ``fields`` plus the time."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps({**fields, "time": time.time()}))
@@ -186,7 +188,7 @@ def exit_with_parent(parent_pid, interval=PARENT_CHECK_SECS):
 
 
 def _vanished(error):
-    """True if ``error`` says a checkpoint file is gone (deleted by the chief's rotation)."""
+    """Return True if ``error`` says a checkpoint file is gone (the chief's rotation deleted it)."""
     return (isinstance(error, tf.errors.NotFoundError)
             or "is not a valid checkpoint" in str(error))
 
@@ -197,7 +199,7 @@ def _unused_input_fn():
 
 def make_task_estimator(model, model_dir, mirrored=False, checkpoint_secs=CHECKPOINT_SECS,
                         worker_delay_secs=WORKER_DELAY_SECS):
-    """The model's estimator with a RunConfig for cluster training.
+    """Return the model's estimator with a RunConfig for cluster training.
 
     ``RunConfig`` reads ``TF_CONFIG`` from the environment itself. ``mirrored``
     adds ``MirroredStrategy`` (all local GPUs, else the CPU) as ``train_distribute``.
@@ -212,9 +214,10 @@ def make_task_estimator(model, model_dir, mirrored=False, checkpoint_secs=CHECKP
 
 def train_and_evaluate(estimator, train_input_fn, eval_input_fn, max_steps, hooks=(),
                        eval_throttle_secs=EVAL_THROTTLE_SECS):
-    """``tf.estimator.train_and_evaluate`` with a TrainSpec to ``max_steps`` and an
-    EvalSpec over the whole of ``eval_input_fn``, evaluating from the first checkpoint on
-    (``start_delay_secs=0`` instead of TensorFlow's 120).
+    """Run ``tf.estimator.train_and_evaluate`` to ``max_steps``, evaluating every new checkpoint.
+
+    The EvalSpec covers the whole of ``eval_input_fn`` and evaluates from the
+    first checkpoint on (``start_delay_secs=0`` instead of TensorFlow's 120).
 
     Refuses a queue-fed input function (``numpy_input_fn``) when the estimator's
     RunConfig has a ``train_distribute`` strategy. Returns what TensorFlow returns:

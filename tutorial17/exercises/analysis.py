@@ -1,5 +1,8 @@
-"""Looking at a classifier's mistakes (exercise 5): which test images it gets wrong,
-and which classes it confuses with which."""
+"""A classifier's mistakes (exercise 5): the test images it gets wrong, the classes it confuses.
+
+Which images it misclassifies, its accuracy, the confusion matrix and the
+pairs of classes it confuses most.
+"""
 
 import numpy as np
 
@@ -9,7 +12,7 @@ from ..validation import check_classes
 
 
 def _check_pair(cls_true, cls_pred):
-    """Both class arrays as int64, checked to be class numbers of the same length."""
+    """Return both class arrays as int64, checked to be class numbers of the same length."""
     cls_true = check_classes(cls_true, len(np.asarray(cls_true)), name="cls_true")
     cls_pred = check_classes(cls_pred, len(np.asarray(cls_pred)), name="cls_pred")
     if len(cls_true) != len(cls_pred):
@@ -19,13 +22,13 @@ def _check_pair(cls_true, cls_pred):
 
 
 def misclassified(cls_true, cls_pred):
-    """Indices (int64, ascending) of the images whose predicted class is wrong."""
+    """Return the indices (int64, ascending) of the images whose predicted class is wrong."""
     cls_true, cls_pred = _check_pair(cls_true, cls_pred)
     return np.flatnonzero(cls_true != cls_pred)
 
 
 def accuracy(cls_true, cls_pred):
-    """The fraction of predictions that equal the true class."""
+    """Return the fraction of predictions that equal the true class."""
     cls_true, cls_pred = _check_pair(cls_true, cls_pred)
     if len(cls_true) == 0:
         raise InputError("accuracy: no predictions, expected at least one")
@@ -33,7 +36,7 @@ def accuracy(cls_true, cls_pred):
 
 
 def confusion_matrix(cls_true, cls_pred, n_classes=num_classes):
-    """A (n_classes, n_classes) int64 matrix: row = true class, column = predicted class.
+    """Return the confusion matrix, (n_classes, n_classes) int64: row true, column predicted.
 
     The diagonal counts the correct predictions; entry ``[3, 5]`` counts the 3s
     taken for 5s.
@@ -45,9 +48,10 @@ def confusion_matrix(cls_true, cls_pred, n_classes=num_classes):
 
 
 def most_confused(matrix, top=5):
-    """The ``top`` largest off-diagonal entries as ``(true, predicted, count)``, largest first.
+    """Return the ``top`` largest off-diagonal entries as ``(true, predicted, count)``.
 
-    Pairs with a count of zero are left out; ties keep the order true class, then predicted.
+    Largest first; pairs with a count of zero are left out; ties keep the order
+    true class, then predicted.
     """
     matrix = np.asarray(matrix)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:

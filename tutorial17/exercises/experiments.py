@@ -1,5 +1,7 @@
-"""Experiments of the exercises: accuracy as training goes on (exercises 1 and 2) and
-the effect of the batch size (exercise 4).
+"""Experiments of the exercises: accuracy as training goes on, and the batch size.
+
+Accuracy against training steps answers exercises 1 and 2, the comparison of
+batch sizes exercise 4.
 
 Both continue from whatever a model directory already holds, so running them
 again only evaluates what is on disk; nothing is ever deleted.
@@ -28,7 +30,7 @@ evaluate the early steps (by default only the five newest are kept)."""
 
 
 class StepTimer(tf.train.SessionRunHook):
-    """Measures training speed in steps per second.
+    """A hook that measures training speed in steps per second.
 
     The clock starts after the first step (which includes building and warming up
     the graph) and stops after the last one, so start-up and checkpoint saving at
@@ -55,12 +57,12 @@ class StepTimer(tf.train.SessionRunHook):
 
 
 def global_step(estimator):
-    """The global step of the newest checkpoint in the estimator's model directory (0 if none)."""
+    """Return the global step of the newest checkpoint in the estimator's model directory (or 0)."""
     return checkpoint_step(estimator.model_dir) or 0
 
 
 def checkpoint_path(model_dir, step):
-    """The checkpoint prefix ``<model_dir>/model.ckpt-<step>`` if it is on disk, else None."""
+    """Return the checkpoint prefix ``<model_dir>/model.ckpt-<step>`` if on disk, else None."""
     prefix = Path(model_dir) / f"model.ckpt-{int(step)}"
     return str(prefix) if Path(str(prefix) + ".index").is_file() else None
 
@@ -96,7 +98,7 @@ def evaluate_at_step(estimator, test_input_fn, step):
 
 def accuracy_at_steps(estimator, train_input_fn, test_input_fn, steps=ACCURACY_STEPS,
                       progress=True, desc=None):
-    """Test accuracy before training and after each global step count in ``steps``.
+    """Measure test accuracy before training and after each global step count in ``steps``.
 
     Training continues in the estimator's model directory up to each step count in
     turn, and the checkpoint of exactly that step is evaluated. Step 0 is the
@@ -135,7 +137,7 @@ def accuracy_at_steps(estimator, train_input_fn, test_input_fn, steps=ACCURACY_S
 
 
 def format_accuracy_table(results_by_model):
-    """A plain-text table of test accuracy by step for several models.
+    """Return a plain-text table of test accuracy by step for several models.
 
     ``results_by_model`` maps a model's title to the list :func:`accuracy_at_steps`
     returned. Every model must have been measured at the same steps.
@@ -191,7 +193,7 @@ def compare_batch_sizes(make_estimator, images, cls, test_input_fn, model_root,
 
 
 def format_batch_table(results):
-    """A plain-text table of :func:`compare_batch_sizes`' results."""
+    """Return a plain-text table of :func:`compare_batch_sizes`' results."""
     lines = [f"{'batch':>6}{'steps':>8}{'accuracy':>10}{'steps/s':>10}{'examples/s':>12}"]
     for r in results:
         speed = "-" if np.isnan(r["steps_per_second"]) else f"{r['steps_per_second']:.1f}"

@@ -28,12 +28,12 @@ _PIXEL_VALUES = np.arange(int(PIXEL_MAX) + 1, dtype=np.float32) / PIXEL_MAX
 
 
 def file_name(index, cls=None, width=5):
-    """``00042_7.png`` for index 42 and class 7; ``00042.png`` without a class."""
+    """Return the file name ``00042_7.png`` for index 42 and class 7, ``00042.png`` without."""
     return f"{index:0{width}d}.png" if cls is None else f"{index:0{width}d}_{int(cls)}.png"
 
 
 def encode_png_images(images):
-    """PNG bytes of each image of ``images`` ((N, 784) or (N, 28, 28) floats in [0, 1])."""
+    """Return the PNG bytes of each of ``images``, (N, 784) or (N, 28, 28) floats in [0, 1]."""
     images = check_images(images)
     pixels = np.round(np.clip(images, 0.0, 1.0) * PIXEL_MAX).astype(np.uint8)
     pixels = pixels.reshape(len(pixels), *img_shape, num_channels)
@@ -70,7 +70,7 @@ def write_png_images(images, out_dir, cls=None, start=0):
 
 
 def list_image_files(directory, pattern=FILE_PATTERN, labelled=False):
-    """The image files in ``directory`` in the order the input function reads them (sorted).
+    """Return the image files in ``directory`` in the order the input function reads them (sorted).
 
     Raises InputError when there is none, or, with ``labelled=True``, when a
     name does not carry its class as ``<index>_<class>.png``.
@@ -89,7 +89,7 @@ def list_image_files(directory, pattern=FILE_PATTERN, labelled=False):
 
 
 def classes_from_names(paths):
-    """The class numbers in the names of labelled files, as an int64 array."""
+    """Return the class numbers in the names of labelled files, as an int64 array."""
     found = [LABELLED_NAME.match(Path(p).name) for p in paths]
     if not all(found):
         raise InputError("classes_from_names: expected names <index>_<class>.png")
@@ -97,7 +97,7 @@ def classes_from_names(paths):
 
 
 def _load_image(path):
-    """One PNG file as 784 float32 pixels in [0, 1]."""
+    """Read one PNG file as 784 float32 pixels in [0, 1]."""
     image = tf.image.decode_png(tf.io.read_file(path), channels=num_channels)
     # A table, not a division: inside tf.data, TensorFlow 1.15 multiplies by 1/255
     # instead, which is one float32 step off the arrays' pixels for half the bytes.
@@ -106,14 +106,14 @@ def _load_image(path):
 
 
 def _label_from_path(path):
-    """The class number from a ``<index>_<class>.png`` file name."""
+    """Return the class number in a ``<index>_<class>.png`` file name."""
     digit = tf.strings.regex_replace(path, _LABEL_FROM_PATH, r"\1")
     return tf.strings.to_number(digit, out_type=tf.int64)
 
 
 def make_image_files_input_fn(directory, labels=False, batch_size=BATCH_SIZE,
                               pattern=FILE_PATTERN, num_epochs=1, shuffle=False):
-    """An input function reading the PNG files of ``directory`` with ``tf.data``.
+    """Return an input function that reads the PNG files of ``directory`` with ``tf.data``.
 
     Args:
         directory: folder of 28x28 greyscale PNG files.

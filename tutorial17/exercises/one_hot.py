@@ -17,7 +17,7 @@ ONE_HOT_MODEL_DIR = "checkpoints_tutorial17-onehot"
 
 
 def cnn_one_hot_model_fn(features, labels, mode, params):
-    """A ``model_fn`` for one-hot labels of shape (batch, 10).
+    """Build the CNN for one-hot labels of shape (batch, 10): a ``model_fn``.
 
     PREDICT needs no labels and is the walkthrough CNN's own. TRAIN and EVAL use
     ``softmax_cross_entropy_with_logits_v2``, which takes a probability row per
@@ -44,7 +44,7 @@ def cnn_one_hot_model_fn(features, labels, mode, params):
 
 def make_one_hot_estimator(model_dir=None, learning_rate=models.CNN_LEARNING_RATE,
                            label_smoothing=0.0, **kwargs):
-    """The CNN estimator around :func:`cnn_one_hot_model_fn`.
+    """Return the CNN estimator around :func:`cnn_one_hot_model_fn`.
 
     ``model_dir`` defaults to ``checkpoints_tutorial17-onehot`` under the model
     root; other keyword arguments go to :func:`tutorial17.models.make_cnn_estimator`.
