@@ -162,7 +162,10 @@ def keras_network(model):
 
 
 def keras_compile(net, model):
-    """Optimizer and loss as the estimators' (see ``KERAS_MATCH`` in training_speed.py)."""
+    """Compile ``net`` with the estimators' optimizer and loss.
+
+    The report states them in its notes on (d) (``speed/report_template.md``): keep both alike.
+    """
     keras = tf2.keras
     if model == "dnn":
         optimizer = keras.optimizers.Adagrad(learning_rate=0.05, initial_accumulator_value=0.1)
