@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 
 import tutorial17  # noqa: F401  (quiet TensorFlow before it loads)
+
+# isort: split
 import tensorflow.compat.v1 as tf
 
 from tutorial17 import cluster, inputs, models, workflow
@@ -115,7 +117,8 @@ def main(argv=None):
 
     print(f"{args.model}, {args.steps} global steps, {os.cpu_count()} CPU cores, "
           f"TensorFlow {tf.__version__}, Python {platform.python_version()}", flush=True)
-    print("| set-up | global steps/s (median, 2nd half) | steps by trainer | wall s | accuracy | load |")
+    print("| set-up | global steps/s (median, 2nd half) | steps by trainer | wall s | accuracy "
+          "| load |")
     print("|---|---|---|---|---|---|", flush=True)
     results = {}
     for name, options in setups:

@@ -132,7 +132,8 @@ class EstimatorRun:
         self.estimator = models.make_estimator(model, model_dir=model_dir, config=config)
         factory = inputs.make_fast_train_input_fn if fast else inputs.make_train_input_fn
         self.input_fn = factory(images, cls)
-        self._progress = False if lean else open(os.devnull, "w")
+        # Open across train calls, closed by close().
+        self._progress = False if lean else open(os.devnull, "w")  # noqa: SIM115
 
     def train(self, steps):
         stamps = [stamp()]

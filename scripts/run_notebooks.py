@@ -24,7 +24,8 @@ CELL_TIMEOUT_SECONDS = 3600
 
 # A tqdm line: "CNN: 100%|####| 2000/2000 [00:41<00:00, 48.2step/s, step=2000 loss=0.1]".
 # tqdm shows the rate as "2.5step/s", or "1.08s/step" when a step takes over a second.
-PROGRESS_LINE = re.compile(r"^[\w ]*: *\d+%\|.*\| *\d+/\d+ \[[\d:]+<[\d:?]+, .*(step/s|s/step).*\]\s*$")
+PROGRESS_LINE = re.compile(
+    r"^[\w ]*: *\d+%\|.*\| *\d+/\d+ \[[\d:]+<[\d:?]+, .*(step/s|s/step).*\]\s*$")
 LOG_LINE = re.compile(r"^(INFO|WARNING|W\d{4}|I\d{4}|E\d{4})[:\s]", re.MULTILINE)
 ABSOLUTE_PATH = re.compile(r"(?<![\w.~])/(home|root|work|tmp|Users|var|opt|usr|mnt)/")
 ACCURACY_LINE = re.compile(r"^Classification accuracy: *([-\d.]+) *%\s*$", re.MULTILINE)
@@ -98,7 +99,8 @@ def accuracies(nb):
 
 def predicted_classes(nb):
     """The ``Predicted classes: [7 2 1 ...]`` lines as lists of ints, in order."""
-    return [[int(token) for token in found.split()] for found in PREDICTED_LINE.findall(all_text(nb))]
+    return [[int(token) for token in found.split()]
+            for found in PREDICTED_LINE.findall(all_text(nb))]
 
 
 def execution_order_ok(nb):
