@@ -47,7 +47,7 @@ RATE_TAG = "global_step/sec"
 
 
 def rates_from_events(model_dir):
-    """The chief's ``global_step/sec`` summaries, in step order."""
+    """Return the chief's ``global_step/sec`` summaries, in step order."""
     found = []
     for path in sorted(Path(model_dir).glob("events.out.tfevents.*")):
         for event in tf.train.summary_iterator(str(path)):
@@ -58,7 +58,7 @@ def rates_from_events(model_dir):
 
 
 def step_shares(run_dir):
-    """Each trainer's own steps, from the status files its task wrote."""
+    """Return each trainer's own steps, from the status files its task wrote."""
     shares = {}
     for path in sorted(Path(run_dir).glob("*.json")):
         status = read_status(path) or {}
@@ -68,7 +68,7 @@ def step_shares(run_dir):
 
 
 def run_baseline(model, model_dir, steps, data_dir):
-    """Train and evaluate in this process as the walkthrough does; ``(result fields, run_dir)``."""
+    """Train and evaluate in this process as the walkthrough does; return the result fields."""
     data = read_data_sets(data_dir)
     estimator = models.make_estimator(model, model_dir=model_dir)
     start = time.monotonic()
@@ -81,6 +81,7 @@ def run_baseline(model, model_dir, steps, data_dir):
 
 
 def run_setup(model, steps, data_dir, options):
+    """Train one set-up to ``steps`` global steps in a temporary directory; return its figures."""
     with tempfile.TemporaryDirectory(prefix="cluster-bench-") as model_dir:
         load_before = os.getloadavg()[0]
         if options.get("baseline"):
@@ -108,6 +109,7 @@ def run_setup(model, steps, data_dir, options):
 
 
 def main(argv=None):
+    """Run the set-ups chosen on the command line and print a Markdown table of them."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", choices=("dnn", "cnn"), default="dnn")
     parser.add_argument("--steps", type=int, default=3000, help="global steps per set-up")

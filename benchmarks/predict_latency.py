@@ -21,11 +21,11 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-
 import tutorial17
 from tutorial17 import Predictor, inputs, models, workflow
 from tutorial17.data import read_data_sets
+
+import numpy as np
 
 NUM_IMAGES = 9
 DEFAULT_STEPS = 300
@@ -34,7 +34,7 @@ DEFAULT_PREDICTOR_CALLS = 200
 
 
 def original_estimator(model, model_dir):
-    """The estimator as the original walkthrough made it: no checkpoint check added."""
+    """Make the estimator as the original walkthrough made it: no checkpoint check added."""
     import tensorflow.compat.v1 as tf
 
     config = models.make_run_config(model_dir)
@@ -47,9 +47,11 @@ def original_estimator(model, model_dir):
 
 
 def interleaved(calls, rounds):
-    """Time ``rounds`` rounds in which each ``(name, call, repeats)`` runs ``repeats`` times,
-    so that a change of load on a shared machine hits every contender alike.
-    Returns ``{name: (median seconds, last result)}``."""
+    """Time ``rounds`` rounds in which each ``(name, call, repeats)`` runs ``repeats`` times.
+
+    A change of load on a shared machine thus hits every contender alike.
+    Returns ``{name: (median seconds, last result)}``.
+    """
     seconds = {name: [] for name, _, _ in calls}
     results = {}
     for _ in range(rounds):
@@ -62,7 +64,7 @@ def interleaved(calls, rounds):
 
 
 def machine():
-    """CPU model, core count, Python and TensorFlow versions."""
+    """Return the CPU model, core count, Python and TensorFlow versions."""
     import tensorflow as tf_root
 
     cpu = platform.processor() or "unknown CPU"
@@ -77,10 +79,12 @@ def machine():
 
 
 def load_average():
+    """Return the 1-minute load average, rounded (None where the OS has none)."""
     return round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else None
 
 
 def bench_model(model, model_dir, data, estimator_calls, predictor_calls):
+    """Time predicting 9 test images from ``model_dir``'s checkpoint; return the figures."""
     images = data.test.images[:NUM_IMAGES]
     predict_fn = inputs.make_predict_input_fn(images)
     plain = original_estimator(model, model_dir)
@@ -118,12 +122,14 @@ def bench_model(model, model_dir, data, estimator_calls, predictor_calls):
 
 
 def train_fresh(model, model_dir, data, steps):
+    """Train a fresh ``model`` in ``model_dir`` for ``steps`` steps."""
     estimator = models.make_estimator(model, model_dir=model_dir)
     fn = inputs.make_train_input_fn(data.train.images, data.train.cls)
     workflow.train(estimator, fn, steps=steps, desc=f"{model} (training for the benchmark)")
 
 
 def report(results, info):
+    """Print the machine and a table of the results."""
     print(f"Machine: {info['cpu']}, {info['cores']} cores; Python {info['python']}, "
           f"TensorFlow {info['tensorflow']}")
     print(f"{'model':5} {'Estimator.predict':>18} {'(with check)':>13} {'Predictor.predict':>18} "
@@ -141,6 +147,7 @@ def report(results, info):
 
 
 def main(argv=None):
+    """Train (or take) each model's checkpoint and time its predictions."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", choices=("dnn", "cnn", "both"), default="both")
     parser.add_argument("--model-dir", help="an existing model directory (one model only); "

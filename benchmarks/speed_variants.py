@@ -21,12 +21,12 @@ import os
 import tempfile
 import time
 
+from tutorial17 import inputs, models, workflow
+from tutorial17.data import img_shape, num_channels, num_classes
+
 import numpy as np
 import tensorflow as tf2
 import tensorflow.compat.v1 as tf
-
-from tutorial17 import inputs, models, workflow
-from tutorial17.data import img_shape, num_channels, num_classes
 
 BATCH_SIZE = inputs.BATCH_SIZE
 VARIANTS = ("a", "b", "c", "d")
@@ -34,12 +34,12 @@ PROFILE_VARIANTS = ("a_input", "c_lean")
 
 
 def stamp():
-    """(wall seconds, process CPU seconds) now."""
+    """Return the time now: ``(wall seconds, process CPU seconds)``."""
     return time.perf_counter(), time.process_time()
 
 
 def steady(stamps, warmup):
-    """Steps/s and CPU ms per step over the stamps after the first ``warmup`` steps."""
+    """Return steps/s and CPU ms per step over the stamps after the first ``warmup`` steps."""
     window = stamps[warmup:]
     if len(window) < 2:
         raise ValueError(f"{len(stamps)} steps timed, need more than warm-up {warmup} + 1")
@@ -51,7 +51,7 @@ def steady(stamps, warmup):
 
 
 def session_config(estimator):
-    """The ConfigProto the Estimator itself runs its sessions with."""
+    """Return the ConfigProto the Estimator itself runs its sessions with."""
     if estimator.config.session_config is not None:
         return estimator.config.session_config
     from tensorflow_estimator.python.estimator.run_config import get_default_session_config
@@ -60,7 +60,7 @@ def session_config(estimator):
 
 
 class StampHook(tf.train.SessionRunHook):
-    """Appends a time stamp after every training step."""
+    """Session hook that appends a time stamp after every training step."""
 
     def __init__(self, stamps):
         self.stamps = stamps
@@ -107,6 +107,7 @@ class BareLoop:
             self.graph.finalize()
 
     def train(self, steps):
+        """Train ``steps`` steps; return ``steps + 1`` time stamps, the first before step 1."""
         stamps = [stamp()]
         for _ in range(steps):
             self.session.run(self.train_op)
@@ -114,6 +115,7 @@ class BareLoop:
         return stamps
 
     def close(self):
+        """Close the session and remove the empty model directory."""
         self.session.close()
         os.rmdir(self._model_dir)  # nothing was written into it
 
@@ -132,21 +134,24 @@ class EstimatorRun:
         self.estimator = models.make_estimator(model, model_dir=model_dir, config=config)
         factory = inputs.make_fast_train_input_fn if fast else inputs.make_train_input_fn
         self.input_fn = factory(images, cls)
-        self._progress = False if lean else open(os.devnull, "w")
+        # Open across train calls, closed by close().
+        self._progress = False if lean else open(os.devnull, "w")  # noqa: SIM115
 
     def train(self, steps):
+        """Train ``steps`` steps; return ``steps + 1`` time stamps, the first before step 1."""
         stamps = [stamp()]
         workflow.train(self.estimator, self.input_fn, steps=steps, progress=self._progress,
                        hooks=[StampHook(stamps)])
         return stamps
 
     def close(self):
+        """Close the progress line's sink."""
         if self._progress:
             self._progress.close()
 
 
 def keras_network(model):
-    """The walkthrough's network as a ``tf.keras`` Sequential model, outputting logits."""
+    """Build the walkthrough's network as a ``tf.keras`` Sequential model, outputting logits."""
     layers = tf2.keras.layers
     if model == "dnn":
         body = [layers.Dense(units, activation="relu") for units in models.DNN_HIDDEN_UNITS]
@@ -162,7 +167,10 @@ def keras_network(model):
 
 
 def keras_compile(net, model):
-    """Optimizer and loss as the estimators' (see ``KERAS_MATCH`` in training_speed.py)."""
+    """Compile ``net`` with the estimators' optimizer and loss.
+
+    The report states them in its notes on (d) (``speed/report_template.md``): keep both alike.
+    """
     keras = tf2.keras
     if model == "dnn":
         optimizer = keras.optimizers.Adagrad(learning_rate=0.05, initial_accumulator_value=0.1)
@@ -174,7 +182,10 @@ def keras_compile(net, model):
 
 
 class _StopAfter(tf2.keras.callbacks.Callback):
-    """Stamps every step; stops ``fit`` after ``steps`` steps, mid-epoch if need be."""
+    """Keras callback that stamps every step and stops ``fit`` after ``steps`` steps.
+
+    It stops mid-epoch if need be.
+    """
 
     def __init__(self, steps, stamps):
         super().__init__()
@@ -196,6 +207,7 @@ class KerasRun:
         keras_compile(self.net, model)
 
     def train(self, steps):
+        """Train ``steps`` steps; return ``steps + 1`` time stamps, the first before step 1."""
         stamps = [stamp()]
         epochs = -(-steps // -(-len(self.images) // BATCH_SIZE))  # ceil(steps / batches per epoch)
         self.net.fit(self.images, self.cls, batch_size=BATCH_SIZE, epochs=epochs, shuffle=True,
@@ -203,8 +215,10 @@ class KerasRun:
         return stamps
 
     def accuracy(self, images, cls):
+        """Return the fraction of ``images`` classified as ``cls``."""
         logits = self.net.predict(images, batch_size=BATCH_SIZE, verbose=0)
         return float(np.mean(np.argmax(logits, axis=1) == cls))
 
     def close(self):
+        """Release nothing: the model lives as long as the process."""
         pass

@@ -1,4 +1,4 @@
-"""Execute notebooks top to bottom in a fresh kernel and check their outputs.
+"""Notebook runner: each notebook top to bottom in a fresh kernel, its outputs checked.
 
 ``make notebooks`` runs this to refresh the committed outputs (full data, full
 step count); ``tests/test_notebooks.py`` uses the same functions in smoke mode.
@@ -24,8 +24,8 @@ CELL_TIMEOUT_SECONDS = 3600
 
 # A tqdm line: "CNN: 100%|####| 2000/2000 [00:41<00:00, 48.2step/s, step=2000 loss=0.1]".
 # tqdm shows the rate as "2.5step/s", or "1.08s/step" when a step takes over a second.
-PROGRESS_LINE = re.compile(r"^[\w ]*: *\d+%\|.*\| *\d+/\d+ "
-                           r"\[[\d:]+<[\d:?]+, .*(step/s|s/step).*\]\s*$")
+PROGRESS_LINE = re.compile(
+    r"^[\w ]*: *\d+%\|.*\| *\d+/\d+ \[[\d:]+<[\d:?]+, .*(step/s|s/step).*\]\s*$")
 LOG_LINE = re.compile(r"^(INFO|WARNING|W\d{4}|I\d{4}|E\d{4})[:\s]", re.MULTILINE)
 ABSOLUTE_PATH = re.compile(r"(?<![\w.~])/(home|root|work|tmp|Users|var|opt|usr|mnt)/")
 ACCURACY_LINE = re.compile(r"^Classification accuracy: *([-\d.]+) *%\s*$", re.MULTILINE)
@@ -33,7 +33,7 @@ PREDICTED_LINE = re.compile(r"^Predicted classes: *\[([^\]]*)\]", re.MULTILINE)
 
 
 def notebook_paths():
-    """Every notebook in ``notebooks/``, in name order."""
+    """Return every notebook in ``notebooks/``, in name order."""
     return sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 
 
@@ -52,7 +52,7 @@ def execute_notebook(path, cwd, env=None, timeout=CELL_TIMEOUT_SECONDS):
 
 
 def text_outputs(nb):
-    """``(cell index, output name, text)`` for every text output of the code cells."""
+    """Return ``(cell index, output name, text)`` for every text output of the code cells."""
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -66,12 +66,12 @@ def text_outputs(nb):
 
 
 def all_text(nb):
-    """All text outputs joined, for searching."""
+    """Return all text outputs joined, for searching."""
     return "\n".join(text for _, _, text in text_outputs(nb))
 
 
 def output_problems(nb, forbidden_paths=()):
-    """What is wrong with a notebook's outputs, as a list of short messages:
+    """Return what is wrong with a notebook's outputs, as a list of short messages:
     error outputs, TensorFlow log lines, stderr other than progress lines,
     absolute paths (``forbidden_paths`` plus the usual machine prefixes)."""
     problems = []
@@ -93,23 +93,24 @@ def output_problems(nb, forbidden_paths=()):
 
 
 def accuracies(nb):
-    """The ``Classification accuracy: 97.61%`` lines as fractions, in order."""
+    """Return the ``Classification accuracy: 97.61%`` lines as fractions, in order."""
     return [float(value) / 100 for value in ACCURACY_LINE.findall(all_text(nb))]
 
 
 def predicted_classes(nb):
-    """The ``Predicted classes: [7 2 1 ...]`` lines as lists of ints, in order."""
+    """Return the ``Predicted classes: [7 2 1 ...]`` lines as lists of ints, in order."""
     return [[int(token) for token in found.split()]
             for found in PREDICTED_LINE.findall(all_text(nb))]
 
 
 def execution_order_ok(nb):
-    """True when every code cell ran once, top to bottom, in one fresh kernel."""
+    """Tell whether every code cell ran once, top to bottom, in one fresh kernel."""
     counts = [cell.get("execution_count") for cell in nb.cells if cell.cell_type == "code"]
     return counts == list(range(1, len(counts) + 1))
 
 
 def main(argv=None):
+    """Execute the notebooks given (default: all), check them and save them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path,
                         help="notebooks to run (default: all in notebooks/)")
