@@ -15,3 +15,7 @@ class InputError(Tutorial17Error, ValueError):
 
 class CheckpointMismatchError(Tutorial17Error):
     """The checkpoint in a model directory no longer fits the model's variables."""
+
+
+class UnsupportedStackError(Tutorial17Error, ImportError):
+    """This Python or TensorFlow cannot run the package; the message names what can."""
