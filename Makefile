@@ -19,7 +19,7 @@ LOCK := $(if $(filter 3.11,$(PYTHON_VERSION)),requirements-lock.txt,$(if $(filte
 RUN_STAMP := $(shell date -u +%Y%m%d-%H%M%S)
 RUN_DIR ?= runs/$(RUN_STAMP)
 
-.PHONY: run test venv notebook notebooks clean-venv python-check
+.PHONY: run test venv gpu notebook notebooks clean-venv python-check
 .DEFAULT_GOAL := venv
 
 # Every goal but these needs Python 3.9-3.13: stop at once, in one line (status 2), without one.
@@ -44,6 +44,12 @@ $(VENV)/.installed: pyproject.toml $(LOCK)
 	$(BIN)/python -m pip check
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
+
+# The GPU build's CUDA libraries (Linux, NVIDIA): CUDA 12.2 on 3.9-3.11, CUDA 12.5 on 3.12-3.13.
+gpu: venv
+	$(BIN)/python -m pip install --quiet $(if $(LOCK),-c $(LOCK)) -e ".[gpu,dev]"
+	$(BIN)/python -m pip check
+	$(BIN)/python -m tutorial17 info
 
 run: venv
 	mkdir -p $(RUN_DIR)

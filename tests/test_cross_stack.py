@@ -43,8 +43,11 @@ def other_python():
 
 
 def run_other(python, *args):
+    # Without the Keras choice this process made for its own TensorFlow: the other stack's
+    # tutorial17 makes its own (TF_USE_LEGACY_KERAS=1 breaks tf.layers on 2.15.1).
+    env = {k: v for k, v in os.environ.items() if k != tfcompat.LEGACY_KERAS_ENV}
     proc = subprocess.run([str(python), "-m", "tutorial17", *map(str, args)],
-                          capture_output=True, text=True, timeout=600, cwd=str(REPO))
+                          capture_output=True, text=True, timeout=600, cwd=str(REPO), env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout
 
