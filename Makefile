@@ -18,6 +18,7 @@ BIN := $(VENV)/bin
 LOCK := $(if $(filter 3.11,$(PYTHON_VERSION)),requirements-lock.txt,$(if $(filter 3.12 3.13,$(PYTHON_VERSION)),requirements-lock-tf221.txt))
 RUN_STAMP := $(shell date -u +%Y%m%d-%H%M%S)
 RUN_DIR ?= runs/$(RUN_STAMP)
+STEPS ?= 2000
 
 .PHONY: run test venv gpu notebook notebooks clean-venv python-check
 .DEFAULT_GOAL := venv
@@ -53,7 +54,7 @@ gpu: venv
 
 run: venv
 	mkdir -p $(RUN_DIR)
-	$(BIN)/python -m tutorial17 walkthrough --steps 2000 --model-root $(RUN_DIR) \
+	$(BIN)/python -m tutorial17 walkthrough --steps $(STEPS) --model-root $(RUN_DIR) \
 	  --json $(RUN_DIR)/results.json --plots $(RUN_DIR)/plots
 
 test: venv

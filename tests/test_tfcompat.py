@@ -55,7 +55,7 @@ def test_physical_devices_include_the_cpu():
 def test_tf_estimator_is_there_on_every_stack():
     assert tf.estimator.Estimator and tf.estimator.DNNClassifier
     assert tf.estimator.inputs.numpy_input_fn
-    assert tfcompat.USES_BRIDGE == tfcompat.needs_bridge(tf.VERSION)
+    assert tfcompat.needs_bridge(tf.VERSION) == tfcompat.USES_BRIDGE
 
 
 def test_on_the_reference_stack_the_bridge_does_nothing():

@@ -32,7 +32,8 @@ if not _verbosity.wants_verbose():
 
 __all__ = [
     "read_data_sets", "img_size", "img_size_flat", "img_shape", "num_channels", "num_classes",
-    "Tutorial17Error", "DataError", "InputError", "CheckpointMismatchError", "UnsupportedStackError",
+    "Tutorial17Error", "DataError", "InputError", "CheckpointMismatchError",
+    "UnsupportedStackError",
     "quiet", "verbose", "smoke_mode", "SMOKE_DATA_ARGS", "SMOKE_STEPS", "__version__",
     "Predictor",
 ]

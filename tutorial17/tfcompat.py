@@ -235,7 +235,7 @@ class _NoDistributeCoordinator:
                    "without train_distribute (parameter servers), or use TensorFlow 2.15.1")
 
     def init_run_config(self, config, tf_config):
-        """Set up a RunConfig given a distribution strategy (TF 2.15's behaviour, minus the coordinator)."""
+        """Set up a RunConfig given a strategy: TF 2.15's behaviour, without the coordinator."""
         # pylint: disable=protected-access
         experimental = config._experimental_distribute
         for name in ("train_distribute", "eval_distribute"):
