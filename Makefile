@@ -1,39 +1,60 @@
 # Two commands do everything on a fresh machine:
 #   make run    the full walkthrough on MNIST (both models, 2,000 steps each)
 #   make test   the lint (make lint), then the test suite, notebooks included, on a tiny MNIST slice
-# Both create .venv/ first (pinned versions; see pyproject.toml and requirements-lock.txt).
+# Both create .venv-X.Y/ first for the interpreter they pick (pinned versions: pyproject.toml,
+# requirements-lock.txt for 3.11, requirements-lock-tf221.txt for 3.12 and 3.13).
 
 SHELL := /bin/bash
-# The first of Python 3.11, 3.10, 3.9 on PATH: TensorFlow 2.15 has wheels for no others.
-PYTHON ?= $(shell for p in python3.11 python3.10 python3.9 python3; do \
-             if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3,9) <= sys.version_info[:2] <= (3,11))' 2>/dev/null; then echo $$p; break; fi; done)
-VENV ?= .venv
+# The first supported Python: 3.11, 3.10, 3.9 (TensorFlow 2.15.1, the reference stack), then
+# 3.12, 3.13 (TensorFlow 2.21 through the package's estimator bridge), on PATH or under
+# `pyenv root`. PYTHON=/path/to/python3.13 make run picks another.
+PYTHON ?= $(shell scripts/find_python.sh)
+PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+# One virtual environment per interpreter, so switching never mixes two stacks.
+VENV ?= .venv-$(PYTHON_VERSION)
 BIN := $(VENV)/bin
+# Every package pinned as tested: the reference stack on 3.11, the bridged stack on 3.12 and
+# 3.13 (the same pins for both); 3.9 and 3.10 use pyproject.toml's pins.
+LOCK := $(if $(filter 3.11,$(PYTHON_VERSION)),requirements-lock.txt,$(if $(filter 3.12 3.13,$(PYTHON_VERSION)),requirements-lock-tf221.txt))
 RUN_STAMP := $(shell date -u +%Y%m%d-%H%M%S)
 RUN_DIR ?= runs/$(RUN_STAMP)
+STEPS ?= 2000
 
-.PHONY: run test lint venv notebook notebooks clean-venv
+.PHONY: run test lint venv gpu notebook notebooks clean-venv python-check
+.DEFAULT_GOAL := venv
+
+# Every goal but these needs Python 3.9-3.13: stop at once, in one line (status 2), without one.
+SUPPORTED_PYTHON_VERSIONS := 3.9 3.10 3.11 3.12 3.13
+NO_PYTHON_GOALS := clean-venv venv-tf1 test-tf1
+WHICH_PYTHON := $(if $(PYTHON),$(PYTHON) is Python $(or $(PYTHON_VERSION),of unknown version),no Python 3.9-3.13 found on PATH or under pyenv)
+ifneq ($(filter-out $(NO_PYTHON_GOALS),$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))),)
+ifeq ($(filter $(SUPPORTED_PYTHON_VERSIONS),$(PYTHON_VERSION)),)
+$(error $(WHICH_PYTHON); tutorial17 needs Python 3.9-3.13 (3.9-3.11: TensorFlow 2.15.1; 3.12-3.13: TensorFlow 2.21): get one with `uv python install 3.12`, `pyenv install 3.12` or your distribution's python3.12 package, then run PYTHON=/path/to/python3.12 make)
+endif
+endif
+
+python-check:
+	@echo "$(PYTHON): Python $(PYTHON_VERSION)"
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml requirements-lock.txt
-	@if [ -z "$(PYTHON)" ]; then echo "error: need Python 3.9, 3.10 or 3.11 on PATH (TensorFlow 2.15 has no wheels for others); set PYTHON=/path/to/python3.11" >&2; exit 2; fi
-	@$(PYTHON) -c 'import sys; v=sys.version_info[:2]; ok=(3,9)<=v<=(3,11); ok or print("error: %s is Python %d.%d; tutorial17 needs 3.9, 3.10 or 3.11" % (sys.executable, *v), file=sys.stderr); sys.exit(0 if ok else 2)'
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	@# The lock file pins every package as tested on Python 3.11; other versions use pyproject's pins.
-	if $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then \
-	  $(BIN)/python -m pip install --quiet -c requirements-lock.txt -e ".[dev]"; \
-	else \
-	  $(BIN)/python -m pip install --quiet -e ".[dev]"; \
-	fi
+	$(BIN)/python -m pip install --quiet $(if $(LOCK),-c $(LOCK)) -e ".[dev]"
 	$(BIN)/python -m pip check
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
+# The GPU build's CUDA libraries (Linux, NVIDIA): CUDA 12.2 on 3.9-3.11, CUDA 12.5 on 3.12-3.13.
+gpu: venv
+	$(BIN)/python -m pip install --quiet $(if $(LOCK),-c $(LOCK)) -e ".[gpu,dev]"
+	$(BIN)/python -m pip check
+	$(BIN)/python -m tutorial17 info
+
 run: venv
 	mkdir -p $(RUN_DIR)
-	$(BIN)/python -m tutorial17 walkthrough --steps 2000 --model-root $(RUN_DIR) \
+	$(BIN)/python -m tutorial17 walkthrough --steps $(STEPS) --model-root $(RUN_DIR) \
 	  --json $(RUN_DIR)/results.json --plots $(RUN_DIR)/plots
 
 # ruff (settings in pyproject.toml): the package, tests, scripts, benchmarks and notebooks.

@@ -4,25 +4,28 @@ Importing it keeps TensorFlow quiet (see :mod:`tutorial17._runtime.verbosity`); 
 ``TUTORIAL17_VERBOSE=1`` for TensorFlow's full logging.
 """
 
-import sys
+from ._runtime import tfcompat as _tfcompat
+from ._runtime import verbosity as _verbosity
 
-SUPPORTED_PYTHONS = ((3, 9), (3, 10), (3, 11))
-# Python 3.7 runs the original stack, TensorFlow 1.15 (environment-tf1.yml; docs/tf1.md).
-TF1_PYTHONS = ((3, 7),)
-if sys.version_info[:2] not in SUPPORTED_PYTHONS + TF1_PYTHONS:
-    raise ImportError(
-        f"tutorial17 needs Python 3.9, 3.10 or 3.11 (TensorFlow 2.15, the last release with "
-        f"tf.estimator, has no wheels for others), or 3.7 for TensorFlow 1.15; "
-        f"this is Python {sys.version.split()[0]}")
-
-from ._runtime import verbosity as _verbosity  # noqa: E402
-
-_verbosity.set_cpp_log_level_default()  # must happen before TensorFlow is imported
-_verbosity.import_tensorflow_quietly()
+try:
+    _tfcompat.check_python()
+    _verbosity.set_cpp_log_level_default()  # must happen before TensorFlow is imported
+    _tfcompat.prepare_tensorflow_import()   # Keras 2 for tf.layers on TensorFlow >= 2.16
+    with _verbosity.spurious_start_up_lines_dropped():
+        _tfcompat.start_tensorflow()        # with tf.compat.v1.estimator on TensorFlow >= 2.16
+except ImportError as e:
+    _tfcompat.report_unsupported_in_one_line(e)  # in a script or `python -m tutorial17`
+    raise
 
 from ._runtime.verbosity import quiet, verbose  # noqa: E402
 from .data import img_shape, img_size, img_size_flat, num_channels, num_classes, read_data_sets  # noqa: E402
-from .errors import CheckpointMismatchError, DataError, InputError, Tutorial17Error  # noqa: E402
+from .errors import (  # noqa: E402
+    CheckpointMismatchError,
+    DataError,
+    InputError,
+    Tutorial17Error,
+    UnsupportedStackError,
+)
 from .notebook import SMOKE_DATA_ARGS, SMOKE_STEPS, smoke_mode  # noqa: E402
 from .predictor import Predictor  # noqa: E402
 
@@ -34,6 +37,7 @@ if not _verbosity.wants_verbose():
 __all__ = [
     "read_data_sets", "img_size", "img_size_flat", "img_shape", "num_channels", "num_classes",
     "Tutorial17Error", "DataError", "InputError", "CheckpointMismatchError",
+    "UnsupportedStackError",
     "quiet", "verbose", "smoke_mode", "SMOKE_DATA_ARGS", "SMOKE_STEPS", "__version__",
     "Predictor",
 ]

@@ -221,16 +221,20 @@ def cmd_predict(args):
 def cmd_info(args):
     import numpy as np
 
-    from ._runtime import tfcompat  # TF 1.15 and 2.15 report builds and devices differently
+    from ._runtime import tfcompat  # TF 1.15, 2.15 and 2.21 report builds and devices differently
     from .data import default_data_dir
 
     cuda, cudnn = tfcompat.cuda_versions()
     devices = tfcompat.physical_devices()
     print(f"Python:      {platform.python_version()} ({sys.executable})")
-    print(f"TensorFlow:  {tfcompat.TF_VERSION}")
+    bridge = " (tf.estimator through tutorial17's bridge)" if tfcompat.USES_BRIDGE else ""
+    print(f"TensorFlow:  {tfcompat.TF_VERSION}{bridge}")
     print(f"numpy:       {np.__version__}")
     print(f"Devices:     {', '.join(devices) or 'none'}")
     print(f"Built with CUDA: {cuda}, cuDNN: {cudnn}")
+    capabilities = tfcompat.compute_capabilities()
+    if capabilities:  # sm_XY runs natively on compute capability X.Y; compute_XY is PTX
+        print(f"GPU code for: {capabilities}")
     print(f"Data dir:    {default_data_dir()}")
 
 

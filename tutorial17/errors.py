@@ -57,3 +57,7 @@ class TrainingInterrupted(KeyboardInterrupt):
                          f"in {model_dir}; train again to continue from it")
         self.global_step = global_step
         self.model_dir = model_dir
+
+
+class UnsupportedStackError(Tutorial17Error, ImportError):
+    """A Python or TensorFlow that cannot run the package; the message names what can."""

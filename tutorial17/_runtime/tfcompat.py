@@ -1,43 +1,321 @@
-"""Where TensorFlow 1.15 and 2.15 differ in what tutorial17 relies on.
+"""Where the TensorFlow releases tutorial17 runs on differ, and the estimator bridge for 2.16+.
 
-The package uses ``import tensorflow.compat.v1 as tf``, which both releases
-provide, so nearly all of it is the same code on both (``tests/test_tf1_api.py``
-checks every ``tf.<name>`` against TensorFlow 1.15's list). The differences
-that need code live here; the others are handled where they occur:
+Three stacks run the same code (``import tensorflow.compat.v1 as tf``):
 
-- build information: ``tf.sysconfig.get_build_info`` (CUDA and cuDNN versions)
-  is new in TF 2.3; TF 1.15 only says whether it is a CUDA build.
+- TensorFlow 1.15 on Python 3.7: the original stack (docs/tf1.md);
+- TensorFlow 2.15.1 on Python 3.9-3.11: the reference stack, the last release
+  that ships ``tf.estimator``;
+- TensorFlow 2.21.0 with ``tf-keras`` and ``tensorflow-estimator`` 2.15.0 on
+  Python 3.12-3.13, through the estimator bridge below (docs/python-versions.md).
+
+Everything that depends on which of them runs lives in this module. The
+differences in what the package calls:
+
+- build information: ``tf.sysconfig.get_build_info`` (CUDA and cuDNN versions,
+  compute capabilities) is new in TF 2.3; TF 1.15 only says whether it is a CUDA build.
 - devices: ``tf.config.list_physical_devices`` is new in TF 2.1; the
-  ``experimental`` name used here exists in both.
-- canned ``DNNClassifier`` predictions: both give ``class_ids`` (int64) and
+  ``experimental`` name used here exists in all three.
+- canned ``DNNClassifier`` predictions: all give ``class_ids`` (int64) and
   ``classes`` (byte strings); :func:`tutorial17.workflow.prediction_to_class`
   reads either.
 - log noise: TF 1.15 logs ``tf.layers`` deprecations through ``tf.logging``,
-  TF 2.15 also raises Keras legacy-layer UserWarnings; :func:`tutorial17.quiet`
+  TF 2.x also raises Keras legacy-layer UserWarnings; :func:`tutorial17.quiet`
   silences both.
-- unknown dimensions: TF 1.15 gives ``Dimension(None)``, TF 2.15 ``None``;
+- unknown dimensions: TF 1.15 gives ``Dimension(None)``, TF 2 ``None``;
   :func:`tutorial17.weights.layer_tensor` reads them with ``tf.dimension_value``.
 
 A TF 2-only name is used only behind a guard (``if``/``try``) on a line marked
 ``# tf2-only: <reason>``; see docs/tf1.md.
+
+This module must not import TensorFlow when it is itself imported: the package
+calls :func:`prepare_tensorflow_import` before TensorFlow loads.
 """
 
-import tensorflow.compat.v1 as tf
+import importlib
+import os
+import sys
+import types
 
-TF_VERSION = tf.VERSION
-IS_TF1 = TF_VERSION.startswith("1.")
-"""True on the original stack, TensorFlow 1.x (1.15 is the one supported)."""
+from ..errors import UnsupportedStackError
+
+# Python versions and the TensorFlow each gets; pyproject.toml, the Makefile and
+# environment.yml agree with this table (tests/runtime/test_tfcompat.py checks them).
+REFERENCE_PYTHONS = ((3, 9), (3, 10), (3, 11))   # TensorFlow 2.15.1
+BRIDGED_PYTHONS = ((3, 12), (3, 13))             # TensorFlow 2.21.0 + the estimator bridge
+SUPPORTED_PYTHONS = REFERENCE_PYTHONS + BRIDGED_PYTHONS
+TF1_PYTHONS = ((3, 7),)                          # TensorFlow 1.15 (environment-tf1.yml)
+REFERENCE_TF = "2.15.1"
+BRIDGED_TF = "2.21.0"
+# The oldest release without tf.estimator, and the releases the bridge has run on.
+FIRST_TF_WITHOUT_ESTIMATOR = (2, 16)
+BRIDGE_TESTED_TF = ((2, 16), (2, 21))
+
+SUPPORTED_TEXT = (f"supported: TensorFlow {REFERENCE_TF} on Python 3.9-3.11, TensorFlow "
+                  f"{BRIDGED_TF} (2.16-2.21 work) with tf-keras and tensorflow-estimator 2.15.0 "
+                  f"on Python 3.12-3.13, TensorFlow 1.15 on Python 3.7")
+GET_PYTHON_TEXT = ("get one with `uv python install 3.12`, `pyenv install 3.12`, or your "
+                   "distribution's python3.12 package")
 
 CPU_ONLY = "no (CPU-only build)"
 
+# tf.compat.v1.layers and the canned estimators need Keras 2: on TF >= 2.16 that is the
+# tf-keras package, chosen by this variable, which TensorFlow reads when it is imported.
+LEGACY_KERAS_ENV = "TF_USE_LEGACY_KERAS"
+
+# What tensorflow_estimator 2.15.0 imports from TensorFlow and TF 2.16 removed.
+COORDINATOR_MODULE = "tensorflow.python.distribute.estimator_training"
+TPU_MODULES = ("tensorflow.python.tpu.session_support",
+               "tensorflow.python.tpu.tpu_embedding",
+               "tensorflow.python.tpu.tpu_embedding_gradient")
+ESTIMATOR_V1_API = "tensorflow_estimator.python.estimator.api._v1.estimator"
+ESTIMATOR_V2_API = "tensorflow_estimator.python.estimator.api._v2.estimator"
+
+
+def check_python(version=None):
+    """Raise :class:`UnsupportedStackError` unless this Python has a supported stack."""
+    version = tuple(version or sys.version_info[:2])
+    if version in SUPPORTED_PYTHONS + TF1_PYTHONS:
+        return
+    raise UnsupportedStackError(
+        f"tutorial17 does not run on Python {version[0]}.{version[1]} (no TensorFlow with "
+        f"tf.estimator has wheels for it); Python 3.9-3.13 are supported "
+        f"(3.7 for TensorFlow 1.15): {GET_PYTHON_TEXT}")
+
+
+def report_unsupported_in_one_line(error):
+    """Make an uncaught :class:`UnsupportedStackError` print as one line, not a traceback.
+
+    Chains to the previous ``sys.excepthook`` for every other exception; Jupyter,
+    which does not use the hook, shows the exception as usual.
+    """
+    if not isinstance(error, UnsupportedStackError):
+        return
+    previous = sys.excepthook
+
+    def hook(kind, value, traceback):
+        if isinstance(value, UnsupportedStackError):
+            print(f"error: {value}", file=sys.stderr)
+        else:
+            previous(kind, value, traceback)
+
+    sys.excepthook = hook
+
+
+def parse_version(text):
+    """Return ``(major, minor)`` of a version text such as ``"2.21.0"`` or ``"2.22.0rc0"``."""
+    parts = text.split(".")
+    return int(parts[0]), int("".join(c for c in parts[1] if c.isdigit()) or 0)
+
+
+def installed_tensorflow_version():
+    """Return the installed TensorFlow's version text, read without importing it, or None."""
+    try:
+        from importlib import metadata
+    except ImportError:  # Python 3.7: the TensorFlow 1.15 stack, which needs no bridge
+        return None
+    for dist in ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos",
+                 "tensorflow-intel", "tf-nightly"):
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def needs_bridge(version_text):
+    """Tell whether a TensorFlow no longer ships ``tf.estimator`` (2.16 and later)."""
+    return version_text is not None and parse_version(version_text) >= FIRST_TF_WITHOUT_ESTIMATOR
+
+
+def prepare_tensorflow_import():
+    """Set what must be set before TensorFlow is first imported (Keras 2 on TF >= 2.16).
+
+    Does nothing on TensorFlow 1.15 and 2.15, whose ``tf.layers`` come with them.
+    """
+    if needs_bridge(installed_tensorflow_version()):
+        os.environ[LEGACY_KERAS_ENV] = "1"
+
+
+def start_tensorflow():
+    """Import TensorFlow with ``tf.compat.v1.estimator`` in place, on any supported stack.
+
+    On TF >= 2.16 this also lists the devices once, so that the driver's start-up
+    lines print now, while :mod:`tutorial17._runtime.verbosity` drops the spurious ones,
+    rather than in the middle of the first training run.
+    """
+    import tensorflow as tf_root
+
+    install_estimator_bridge()
+    if needs_bridge(tf_root.__version__):
+        tf_root.config.list_physical_devices()  # tf2-only: the bridged stack's start-up lines
+
+
+def install_estimator_bridge():
+    """Give ``tensorflow.compat.v1`` (and ``tensorflow``) an ``estimator`` on TF >= 2.16.
+
+    tensorflow-estimator 2.15.0, the last release, imports modules and names that
+    TensorFlow 2.16 removed; this supplies the project's own versions of what it
+    uses, then attaches its v1 and v2 APIs where TensorFlow 2.15 had them. Does
+    nothing when ``tf.compat.v1.estimator`` exists (TF 1.15, 2.15). A TensorFlow
+    the bridge cannot serve raises :class:`UnsupportedStackError` in one line.
+    """
+    import tensorflow as tf_root
+
+    if not hasattr(tf_root.compat.v1, "estimator"):
+        estimator_v1, estimator_v2 = load_estimator_apis(tf_root.__version__)
+        tf_root.compat.v1.estimator = estimator_v1
+        tf_root.estimator = estimator_v2
+        tf_root.compat.v2.estimator = estimator_v2  # tf2-only: attached here on TF >= 2.16
+
+
+def load_estimator_apis(tf_version):
+    """Import tensorflow-estimator's v1 and v2 APIs onto a TensorFlow without them.
+
+    Any failure, however deep inside TensorFlow, becomes one line naming this
+    TensorFlow version and the supported ones.
+    """
+    try:
+        from tensorflow.python.util import tf_export  # tf2-only: the registry the bridge completes
+
+        _supply_removed_parts(tf_export)
+        estimator_v1 = importlib.import_module(ESTIMATOR_V1_API)
+        estimator_v2 = importlib.import_module(ESTIMATOR_V2_API)
+        estimator_v1.Estimator  # noqa: B018  (the class everything here is built on)
+    except Exception as e:
+        first_line = (str(e).strip().splitlines() or [""])[0][:200]
+        raise UnsupportedStackError(
+            f"TensorFlow {tf_version} is not supported: tutorial17's estimator bridge failed "
+            f"({type(e).__name__}: {first_line}); {SUPPORTED_TEXT}") from None
+    return estimator_v1, estimator_v2
+
+
+def _supply_removed_parts(export_registry):
+    """Put back, in the project's own words, what TF 2.16 removed and the estimator imports.
+
+    ``export_registry`` is TensorFlow's ``tensorflow.python.util.tf_export``.
+    """
+    # estimator_export registers its names under this API name, with these attributes.
+    if not hasattr(export_registry, "ESTIMATOR_API_NAME"):
+        export_registry.ESTIMATOR_API_NAME = "estimator"
+    attributes = type(next(iter(export_registry.API_ATTRS.values())))
+    export_registry.API_ATTRS.setdefault(
+        export_registry.ESTIMATOR_API_NAME,
+        attributes("_estimator_api_names", "_estimator_api_constants"))
+    export_registry.API_ATTRS_V1.setdefault(
+        export_registry.ESTIMATOR_API_NAME,
+        attributes("_estimator_api_names_v1", "_estimator_api_constants_v1"))
+    if not _importable(COORDINATOR_MODULE):
+        sys.modules[COORDINATOR_MODULE] = _coordinator_module()
+    for name in TPU_MODULES:
+        if not _importable(name):
+            sys.modules[name] = _tpu_placeholder_module(name)
+
+
+def _importable(module_name):
+    try:
+        importlib.import_module(module_name)
+    except ImportError:
+        return False
+    return True
+
+
+class _NoDistributeCoordinator:
+    """What the Estimator calls of TensorFlow's deleted distribute-coordinator module.
+
+    TF 2.15's module ran ``train_and_evaluate`` under the distribute coordinator
+    when a ``TF_CONFIG`` cluster *and* a distribution strategy were both given.
+    TF 2.16 removed the coordinator, so that one combination is refused here with
+    a clear message; everything else (local training, ``MirroredStrategy`` in one
+    process, parameter-server clusters without a strategy) takes the Estimator's
+    own code path, exactly as it did on 2.15.
+    """
+
+    UNSUPPORTED = ("a distribution strategy across a TF_CONFIG cluster needs TensorFlow's "
+                   "distribute coordinator, which TensorFlow 2.16 removed: train the cluster "
+                   "without train_distribute (parameter servers), or use TensorFlow 2.15.1")
+
+    def init_run_config(self, config, tf_config):
+        """Set up a RunConfig given a strategy: TF 2.15's behaviour, without the coordinator."""
+        # pylint: disable=protected-access
+        experimental = config._experimental_distribute
+        for name in ("train_distribute", "eval_distribute"):
+            chosen = getattr(experimental, name, None) if experimental else None
+            if chosen:
+                if getattr(config, "_" + name):
+                    raise ValueError(f"Either `{name}` or `experimental_distribute.{name}` "
+                                     f"can be set.")
+                setattr(config, "_" + name, chosen)
+        cluster = (tf_config or {}).get("cluster", {})
+        remote = getattr(experimental, "remote_cluster", None) if experimental else None
+        if config._train_distribute and (remote or (cluster and "master" not in cluster)):
+            raise UnsupportedStackError(self.UNSUPPORTED)
+        config._distribute_coordinator_mode = None
+        config._init_distributed_setting_from_environment_var(tf_config)
+        config._maybe_overwrite_session_config_for_distributed_training()
+
+    def should_run_distribute_coordinator(self, config):
+        """Never: the coordinator is gone, and init_run_config refused what needed it."""
+        return False
+
+    def _refuse(self, *args, **kwargs):
+        raise UnsupportedStackError(self.UNSUPPORTED)
+
+    train_and_evaluate = estimator_train = estimator_evaluate = _refuse
+
+
+def _coordinator_module():
+    """Build a module standing in for ``tensorflow.python.distribute.estimator_training``."""
+    module = types.ModuleType(COORDINATOR_MODULE, _NoDistributeCoordinator.__doc__)
+    coordinator = _NoDistributeCoordinator()
+    for name in ("init_run_config", "should_run_distribute_coordinator", "train_and_evaluate",
+                 "estimator_train", "estimator_evaluate"):
+        setattr(module, name, getattr(coordinator, name))
+    return module
+
+
+def _tpu_placeholder_module(name):
+    """Build a module whose every name is a class that refuses to be used (TPUEstimator only)."""
+    module = types.ModuleType(name, "Stands in for a TPU module TensorFlow 2.16 removed.")
+
+    def refuse(*args, **kwargs):
+        raise UnsupportedStackError(
+            f"{name} was removed in TensorFlow 2.16: TPUEstimator needs TensorFlow 2.15.1")
+
+    def placeholder(attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return type(attr, (), {"__init__": refuse, "__module__": name})
+
+    module.__getattr__ = placeholder
+    return module
+
+
+def _tensorflow():
+    import tensorflow.compat.v1 as tf
+
+    return tf
+
+
+def __getattr__(name):
+    # TF_VERSION and IS_TF1 need TensorFlow, which importing this module must not load.
+    if name == "TF_VERSION":
+        return _tensorflow().VERSION
+    if name == "IS_TF1":
+        return _tensorflow().VERSION.startswith("1.")
+    if name == "USES_BRIDGE":
+        return needs_bridge(_tensorflow().VERSION)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 def build_info():
-    """What the TensorFlow binary was built with, as a plain dict.
+    """Return what the TensorFlow binary was built with, as a plain dict.
 
-    Always has ``is_cuda_build``; on TF >= 2.3 also ``cuda_version`` and
-    ``cudnn_version`` for CUDA builds. TF 1.15 does not record the versions
-    (conda's ``tensorflow-gpu=1.15`` is built for CUDA 10.0 and cuDNN 7).
+    Always has ``is_cuda_build``; on TF >= 2.3 also ``cuda_version``,
+    ``cudnn_version`` and ``cuda_compute_capabilities`` for CUDA builds. TF 1.15
+    does not record them (conda's ``tensorflow-gpu=1.15`` is built for CUDA 10.0
+    and cuDNN 7).
     """
+    tf = _tensorflow()
     if hasattr(tf.sysconfig, "get_build_info"):
         info = dict(tf.sysconfig.get_build_info())  # tf2-only: new in TF 2.3, absent in 1.15
         info.setdefault("is_cuda_build", "cuda_version" in info)
@@ -46,15 +324,28 @@ def build_info():
 
 
 def cuda_versions():
-    """``(cuda, cudnn)`` as short texts for people: versions, or why there are none."""
+    """Return ``(cuda, cudnn)`` as short texts for people: versions, or why there are none."""
     info = build_info()
     if not info["is_cuda_build"]:
         return CPU_ONLY, "no"
-    unknown = f"yes (TensorFlow {TF_VERSION} does not record the version)"
+    unknown = f"yes (TensorFlow {_tensorflow().VERSION} does not record the version)"
     return str(info.get("cuda_version", unknown)), str(info.get("cudnn_version", unknown))
 
 
+def compute_capabilities():
+    """Return the GPU architectures the binary carries code for, e.g. ``"sm_60 ... compute_90"``.
+
+    ``sm_XY`` is machine code that runs natively on compute capability X.Y (and
+    later X.z); ``compute_XY`` is PTX, compiled by the driver on first start for
+    newer GPUs. Empty text when TensorFlow does not say.
+    """
+    info = build_info()
+    if not info["is_cuda_build"]:
+        return ""
+    return " ".join(info.get("cuda_compute_capabilities", []))
+
+
 def physical_devices():
-    """The physical devices TensorFlow sees, as ``"TYPE:name"`` strings."""
+    """Return the physical devices TensorFlow sees, as ``"TYPE:name"`` strings."""
     return [f"{d.device_type}:{d.name}"
-            for d in tf.config.experimental.list_physical_devices()]
+            for d in _tensorflow().config.experimental.list_physical_devices()]

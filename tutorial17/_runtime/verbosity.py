@@ -6,6 +6,7 @@ WARNING lines while C++ errors still show. :func:`quiet` then turns down the
 Python side. Level 3 hides C++ errors too: offer it only when asked.
 """
 
+import contextlib
 import logging
 import os
 import re
@@ -29,38 +30,44 @@ def set_cpp_log_level_default():
         os.environ.setdefault(CPP_LOG_LEVEL_ENV, DEFAULT_CPP_LOG_LEVEL)
 
 
-# Printed by every import of the CUDA build of TensorFlow 2.15, GPU or not, at
-# "error" level; they are harmless.
-SPURIOUS_IMPORT_LINES = re.compile(
-    r"Unable to register (cuDNN|cuFFT|cuBLAS) factory: Attempting to register factory")
+# Printed by TensorFlow's start-up at "error" level, GPU or not, and harmless: the CUDA
+# build of 2.15 registers its factories twice; 2.21 (the 3.12/3.13 stack) logs before absl
+# is set up, whatever TF_CPP_MIN_LOG_LEVEL says, and reports a machine without an NVIDIA
+# driver (`python -m tutorial17 info` lists the devices TensorFlow does find).
+SPURIOUS_START_UP_LINES = re.compile(
+    r"Unable to register (cuDNN|cuFFT|cuBLAS) factory: Attempting to register factory"
+    r"|All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|cudart_stub\.cc:\d+\] Could not find cuda drivers on your machine"
+    r"|failed call to cuInit: INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR \(303\)"
+    r"|oneDNN custom operations are on")
 
 
-def import_tensorflow_quietly():
-    """Import TensorFlow, dropping only the known-spurious C++ lines it prints to stderr.
+@contextlib.contextmanager
+def spurious_start_up_lines_dropped():
+    """Run the block with TensorFlow's known-spurious start-up lines dropped from stderr.
 
-    Every other line TensorFlow prints while loading (a real error, say) is
-    passed on. Does nothing special when TensorFlow is already loaded or the
-    user asked for verbose output.
+    Every other line printed meanwhile (a real error, say) is passed on. Does
+    nothing special when the user asked for verbose output.
     """
-    if "tensorflow" in sys.modules or wants_verbose():
-        import tensorflow  # noqa: F401
+    if wants_verbose():
+        yield
         return
     try:
         sys.stderr.flush()
         saved_fd = os.dup(2)
     except (OSError, ValueError):  # no real stderr (some embedded interpreters)
-        import tensorflow  # noqa: F401
+        yield
         return
     with tempfile.TemporaryFile(mode="w+b") as captured:
         os.dup2(captured.fileno(), 2)
         try:
-            import tensorflow  # noqa: F401
+            yield
         finally:
             os.dup2(saved_fd, 2)
             os.close(saved_fd)
             captured.seek(0)
             kept = [line for line in captured.read().decode(errors="replace").splitlines(True)
-                    if not SPURIOUS_IMPORT_LINES.search(line)]
+                    if not SPURIOUS_START_UP_LINES.search(line)]
             if kept:
                 sys.stderr.write("".join(kept))
                 sys.stderr.flush()
