@@ -71,6 +71,9 @@ def machine_info():
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     versions = {name: _version(name) for name in
                 ("tensorflow", "tensorflow-estimator", "keras", "numpy")}
+    # On TensorFlow >= 2.16, tf.keras (and so variant (d) and tf.layers) is tf-keras, not keras.
+    if _version("tf-keras") != "not installed":
+        versions["tf-keras (tf.keras)"] = _version("tf-keras")
     return {"cpu": cpu, "cores": cores, "memory": memory,
             "os": f"{platform.system()} {platform.release()}",
             "python": platform.python_version(), "versions": versions}
