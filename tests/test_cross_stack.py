@@ -9,6 +9,7 @@ The reference stack (TensorFlow 2.15.1, Python 3.9-3.11) and the bridged one (Te
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 from tutorial17 import cli
@@ -22,7 +23,12 @@ STEP = re.compile(r"global step (\d+)")
 
 
 def other_stack_python():
-    """The interpreter of an installed environment of the other stack, or None."""
+    """Return the interpreter of an installed environment of the other stack, or None.
+
+    None on TensorFlow 1.15 (Python 3.7) too: it is neither of the two stacks.
+    """
+    if sys.version_info[:2] not in tfcompat.SUPPORTED_PYTHONS:
+        return None
     for venv in sorted(REPO.glob(".venv-3.*")):
         version = tuple(int(part) for part in venv.name[len(".venv-"):].split("."))
         python = venv / "bin" / "python"
@@ -39,7 +45,8 @@ def other_python():
         # .ci/run names the stacks it tests: there, a missing one is a failure, not a skip.
         if len(os.environ.get("TUTORIAL17_STACK_PYTHONS", "").split()) > 1:
             pytest.fail("the other stack's environment is missing although .ci/run made it")
-        pytest.skip("no environment of the other stack: make venv PYTHON=/path/to/python3.x")
+        pytest.skip("no environment of the other stack (or TensorFlow 1.15, which has none): "
+                    "make venv PYTHON=/path/to/python3.x")
     return python
 
 
