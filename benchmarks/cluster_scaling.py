@@ -11,8 +11,8 @@ every trainer) as their median over the second half of the run, when every
 worker has joined in; the steps each trainer took; the wall time of the whole
 run (process start-up and the final evaluation included) and the test accuracy.
 
-    .venv/bin/python benchmarks/cluster_scaling.py --model dnn --steps 6000
-    .venv/bin/python benchmarks/cluster_scaling.py --model cnn --steps 800
+    .venv-3.11/bin/python benchmarks/cluster_scaling.py --model dnn --steps 6000
+    .venv-3.11/bin/python benchmarks/cluster_scaling.py --model cnn --steps 800
 
 Model directories are temporary and removed afterwards.
 """
