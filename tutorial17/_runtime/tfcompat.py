@@ -156,12 +156,14 @@ def install_estimator_bridge():
     tensorflow-estimator 2.15.0, the last release, imports modules and names that
     TensorFlow 2.16 removed; this supplies the project's own versions of what it
     uses, then attaches its v1 and v2 APIs where TensorFlow 2.15 had them. Does
-    nothing when ``tf.compat.v1.estimator`` exists (TF 1.15, 2.15). A TensorFlow
+    nothing on TF 1.15 and 2.15, which ship ``tf.estimator``. A TensorFlow
     the bridge cannot serve raises :class:`UnsupportedStackError` in one line.
     """
     import tensorflow as tf_root
 
-    if not hasattr(tf_root.compat.v1, "estimator"):
+    # Only where TensorFlow no longer ships it: on 1.15 and 2.15 a missing estimator is a
+    # broken installation, whose own error says more than "unsupported" would.
+    if needs_bridge(tf_root.__version__) and not hasattr(tf_root.compat.v1, "estimator"):
         estimator_v1, estimator_v2 = load_estimator_apis(tf_root.__version__)
         tf_root.compat.v1.estimator = estimator_v1
         tf_root.estimator = estimator_v2
