@@ -46,12 +46,11 @@ SUPPORTED_PYTHONS = REFERENCE_PYTHONS + BRIDGED_PYTHONS
 TF1_PYTHONS = ((3, 7),)                          # TensorFlow 1.15 (environment-tf1.yml)
 REFERENCE_TF = "2.15.1"
 BRIDGED_TF = "2.21.0"
-# The oldest release without tf.estimator, and the releases the bridge has run on.
+# The oldest release without tf.estimator: from here on the bridge supplies it.
 FIRST_TF_WITHOUT_ESTIMATOR = (2, 16)
-BRIDGE_TESTED_TF = ((2, 16), (2, 21))
 
 SUPPORTED_TEXT = (f"supported: TensorFlow {REFERENCE_TF} on Python 3.9-3.11, TensorFlow "
-                  f"{BRIDGED_TF} (2.16-2.21 work) with tf-keras and tensorflow-estimator 2.15.0 "
+                  f"{BRIDGED_TF} with tf-keras and tensorflow-estimator 2.15.0 "
                   f"on Python 3.12-3.13, TensorFlow 1.15 on Python 3.7")
 GET_PYTHON_TEXT = ("get one with `uv python install 3.12`, `pyenv install 3.12`, or your "
                    "distribution's python3.12 package")
