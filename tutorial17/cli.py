@@ -1,4 +1,4 @@
-"""Command line: ``python -m tutorial17 {walkthrough,train,evaluate,predict,info,cluster,...}``.
+"""Command line: ``python -m tutorial17 {walkthrough,train,...,tensorboard,cluster,...}``.
 
 Bad arguments and missing files give one line on stderr and exit status 2.
 Ctrl-C while training saves a checkpoint of the current step, says so in one
@@ -36,6 +36,17 @@ def whole_number(minimum):
 
 
 positive_int = whole_number(1)
+
+
+MAX_PORT = 65535
+
+
+def port_number(text):
+    """Parse a TCP port, 0 to 65535 (an argparse type; 0 asks for any free port)."""
+    value = whole_number(0)(text)
+    if value > MAX_PORT:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number (0-{MAX_PORT})")
+    return value
 
 
 def positive_number(text):
@@ -96,7 +107,9 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser():
     """Return the parser of every subcommand; each sets ``run``, the function to call."""
+    from . import board
     from .cluster import cli as cluster_cli  # it uses the helpers above
+    from .notebook import RUNS_DIR
 
     parser = _Parser(prog="python -m tutorial17",
                      description="TensorFlow Tutorial #17 (Estimator API) on MNIST.")
@@ -139,6 +152,16 @@ def build_parser():
 
     i = sub.add_parser("info", help="versions, devices and the data directory in use")
     i.set_defaults(run=cmd_info)
+
+    b = sub.add_parser("tensorboard", help="TensorBoard on every model directory under a root")
+    b.set_defaults(run=cmd_tensorboard)
+    b.add_argument("--model-root", type=Path, default=RUNS_DIR,
+                   help="directory whose model directories TensorBoard shows, each as a run "
+                        "(default: runs/ of the repository)")
+    b.add_argument("--host", default=board.DEFAULT_HOST,
+                   help=f"address to listen on (default: {board.DEFAULT_HOST}, this machine only)")
+    b.add_argument("--port", type=port_number, default=board.DEFAULT_PORT,
+                   help=f"port (default: {board.DEFAULT_PORT}; 0: any free port)")
     cluster_cli.add_parsers(sub)
     return parser
 
@@ -216,6 +239,12 @@ def cmd_predict(args):
     predicted = workflow.predict_classes(estimator, inputs.make_predict_input_fn(images))
     print(f"Predicted classes: {' '.join(str(c) for c in predicted)}")
     print(f"True classes:      {' '.join(str(c) for c in data.test.cls[:args.count])}")
+
+
+def cmd_tensorboard(args):
+    from .board import run_tensorboard
+
+    run_tensorboard(args.model_root, host=args.host, port=args.port)
 
 
 def cmd_info(args):

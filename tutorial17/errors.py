@@ -34,6 +34,14 @@ class ModelDirBusyError(Tutorial17Error):
     """A model directory that another process is training into."""
 
 
+class NoEventsError(Tutorial17Error):
+    """A model directory without the event files (summaries) that training writes."""
+
+
+class TensorBoardError(Tutorial17Error):
+    """A TensorBoard server that is not installed or stopped before serving."""
+
+
 class UsageError(Tutorial17Error):
     """A wrong command-line argument."""
 

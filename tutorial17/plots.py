@@ -1,9 +1,11 @@
-"""Plots of the walkthrough: test images with their classes, conv weights, layer outputs.
+"""Plots of the walkthrough: test images, training curves, conv weights, layer outputs.
 
 Figures are returned (never only shown) so they can be saved to a file on a
 machine without a display. The exercises' plots are in
 :mod:`tutorial17.exercises.plots`.
 """
+
+from pathlib import Path
 
 import matplotlib.pyplot as plt  # picks a non-GUI backend by itself when there is no display
 import numpy as np
@@ -38,6 +40,59 @@ def plot_images(images, cls_true, cls_pred=None):
         ax.set_xlabel(xlabel)
         ax.set_xticks([])
         ax.set_yticks([])
+    return fig
+
+
+# --- Watching training: the curves in the model directories' event files. ---
+
+def _labelled_dirs(model_dirs):
+    """Return ``{label: directory}`` from one directory, several, or a dict of them."""
+    if isinstance(model_dirs, dict):
+        return {str(label): Path(path) for label, path in model_dirs.items()}
+    if isinstance(model_dirs, (str, Path)):
+        model_dirs = [model_dirs]
+    return {Path(path).name: Path(path) for path in model_dirs}
+
+
+def plot_training_curves(model_dirs):
+    """Plot the training loss, and the evaluation accuracy, against the global step.
+
+    ``model_dirs`` is one model directory, a list of them (labelled by their
+    names) or a dict ``{label: model_dir}``. The curves are read from the
+    directories' own event files (:mod:`tutorial17.events`), the ones
+    TensorBoard shows: the training loss as each model reports it, on a log
+    scale since models may sum it over the batch or average it, and, when any
+    model was evaluated, a second panel with the accuracy of each evaluation.
+    A directory without events raises ``NoEventsError``. Returns the Figure.
+    """
+    from .events import training_curves
+
+    curves = {label: training_curves(path) for label, path in _labelled_dirs(model_dirs).items()}
+    if not curves:
+        raise InputError("plot_training_curves: no model directory given")
+    evaluated = any(c.accuracy is not None for c in curves.values())
+    fig, axes = plt.subplots(1, 2 if evaluated else 1, squeeze=False,
+                             figsize=(11 if evaluated else 6.4, 4))
+    loss_ax = axes[0, 0]
+    for label, c in curves.items():
+        steps, values = c.loss
+        loss_ax.plot(steps, values, marker="." if len(steps) < 30 else None, label=label)
+    loss_ax.set_yscale("log")
+    loss_ax.set_xlabel("global step")
+    loss_ax.set_ylabel("training loss (log scale)")
+    loss_ax.set_title("Training loss")
+    loss_ax.legend(fontsize="small")
+    if evaluated:
+        accuracy_ax = axes[0, 1]
+        for label, c in curves.items():
+            if c.accuracy is not None:
+                steps, values = c.accuracy
+                accuracy_ax.plot(steps, 100 * values, marker="o", label=label)
+        accuracy_ax.set_xlabel("global step")
+        accuracy_ax.set_ylabel("accuracy (%)")
+        accuracy_ax.set_title("Evaluation accuracy")
+        accuracy_ax.legend(fontsize="small")
+    fig.tight_layout()
     return fig
 
 
