@@ -20,7 +20,7 @@ RUN_STAMP := $(shell date -u +%Y%m%d-%H%M%S)
 RUN_DIR ?= runs/$(RUN_STAMP)
 STEPS ?= 2000
 
-.PHONY: run test lint venv gpu notebook notebooks clean-venv python-check
+.PHONY: run test lint venv gpu notebook notebooks tensorboard clean-venv python-check
 .DEFAULT_GOAL := venv
 
 # Every goal but these needs Python 3.9-3.13: stop at once, in one line (status 2), without one.
@@ -64,8 +64,16 @@ lint: venv
 test: venv lint
 	$(BIN)/python -m pytest -q
 
+# JupyterLab at the repository root (so the notebooks' links to docs/ work), the walkthrough open;
+# the arguments live in scripts/jupyter_lab.py, which the links test starts the same way.
 notebook: venv
-	cd notebooks && ../$(BIN)/jupyter lab
+	$(BIN)/python scripts/jupyter_lab.py
+
+# TensorBoard on runs/: every model directory of make run, the notebooks and their exercises
+# is a run. MODEL_ROOT=DIR shows another directory, PORT=N another port (0: any free one).
+tensorboard: venv
+	$(BIN)/python -m tutorial17 tensorboard $(if $(MODEL_ROOT),--model-root $(MODEL_ROOT)) \
+	  $(if $(PORT),--port $(PORT))
 
 # Execute the notebooks in place on full MNIST (the committed outputs: 2,000 steps per model in
 # the walkthrough, up to 10,000 in the exercises), training into a fresh model root so earlier

@@ -12,6 +12,8 @@ from .data import read_data_sets
 NUM_PREDICT_IMAGES = 9
 NUM_STEPS = 2000
 MODEL_TITLES = {"dnn": "DNNClassifier", "cnn": "custom CNN"}
+# The two report their training loss differently: the canned class sums it over the batch.
+LOSS_NOTES = {"dnn": "loss summed over the batch", "cnn": "loss: mean over the batch"}
 
 
 def format_accuracy(accuracy):
@@ -51,7 +53,8 @@ def run_walkthrough(steps=NUM_STEPS, model_root=None, data_dir=None, plots_dir=N
 
     Each model continues from any checkpoint already in its directory under
     ``model_root`` (as re-running the original did). ``plots_dir`` receives the
-    3x3 figures as PNG: before training and with each model's predictions.
+    3x3 figures as PNG, before training and with each model's predictions, and
+    both models' training curves (``training_curves.png``).
     """
     data = data if data is not None else read_data_sets(data_dir)
     first = slice(0, NUM_PREDICT_IMAGES)
@@ -72,6 +75,10 @@ def run_walkthrough(steps=NUM_STEPS, model_root=None, data_dir=None, plots_dir=N
             _save(plots.plot_images(data.test.images[first], data.test.cls[first],
                                     results[model]["predictions"]),
                   plots_dir / f"predictions_{model}.png")
+    if plots_dir is not None:
+        _save(plots.plot_training_curves(
+            {f"{MODEL_TITLES[m]} ({LOSS_NOTES[m]})": models.default_model_dir(m, model_root)
+             for m in results}), plots_dir / "training_curves.png")
     return results
 
 
