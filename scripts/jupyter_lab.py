@@ -21,7 +21,9 @@ def lab_command(*options):
 
     ``options`` are passed on to ``jupyter lab`` (``--no-browser``, ``--port=N``, ...).
     """
-    return [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={REPO_ROOT}",
+    # Containers often run as root, where JupyterLab refuses to start without being told.
+    as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    return [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={REPO_ROOT}", *as_root,
             *options, str(REPO_ROOT / FIRST_NOTEBOOK)]
 
 

@@ -47,3 +47,40 @@ def wait_for(condition, timeout, what, proc=None):
     if proc is not None:
         proc.kill()
     pytest.fail(f"no {what} within {timeout} s")
+
+
+def alive(pid):
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def assert_all_gone(pids, within=10.0):
+    """Fail unless every process of ``pids`` (``{name: pid}``) is gone within ``within`` s."""
+    deadline = time.monotonic() + within
+    while any(alive(p) for p in pids.values()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [name for name, pid in pids.items() if alive(pid)], pids
+
+
+def descendants(pid):
+    """Return ``{"pid N": N}`` for every process below ``pid``, from /proc."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    found, frontier = {}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, its_parent in parents.items():
+            if its_parent == parent and child not in found.values():
+                found[f"pid {child}"] = child
+                frontier.append(child)
+    return found

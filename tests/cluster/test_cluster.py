@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from tutorial17 import events
 from tutorial17._runtime.locking import lock_model_dir
 from tutorial17.cli import main
 from tutorial17.cluster import launcher as cluster
@@ -27,7 +28,7 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from conftest import wait_for
+from conftest import assert_all_gone, wait_for
 
 RUN_TIMEOUT = 240  # seconds; a run takes 15-30 s on 2 idle cores
 FAST = ["--checkpoint-secs", "1", "--eval-throttle-secs", "1", "--no-progress"]
@@ -41,22 +42,6 @@ def cluster_command(model_dir, data_dir, steps, *extra, model="dnn"):
 
 def run_dirs(model_dir):
     return sorted(Path(model_dir, cluster.RUNS_DIR).iterdir())
-
-
-def alive(pid):
-    """True while ``pid`` exists and is not a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
-def assert_all_gone(pids, within=10.0):
-    deadline = time.monotonic() + within
-    while any(alive(p) for p in pids.values()) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not [name for name, pid in pids.items() if alive(pid)], pids
 
 
 def checkpoint_step(model_dir):
@@ -225,6 +210,11 @@ def test_cluster_reaches_max_steps_evaluates_and_leaves_no_process(tiny_data_dir
     assert glob.glob(str(model_dir / "eval" / "events.out.tfevents.*"))
     metrics = cluster.read_eval_metrics(model_dir)
     assert metrics["step"] >= steps and 0.0 <= metrics["accuracy"] <= 1.0
+    # The chief's training summaries and the evaluator's metrics make the training curves.
+    curves = events.training_curves(model_dir)
+    assert curves.loss[0][0] >= 1 and np.all(curves.loss[1] > 0)
+    assert curves.accuracy[0][-1] == metrics["step"]
+    assert curves.accuracy[1][-1] == pytest.approx(metrics["accuracy"])
     assert checkpoint_step(model_dir) >= steps
 
     (run_dir,) = run_dirs(model_dir)

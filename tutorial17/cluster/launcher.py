@@ -31,6 +31,7 @@ from typing import Optional
 from .._runtime.locking import lock_model_dir
 from ..checkpoints import checkpoint_step
 from ..errors import ClusterError
+from ..events import EVAL_DIR
 from ..progress import show_step, step_bar
 from .task import PARENT_PID_ENV, TF_CONFIG_ENV, TaskOptions
 
@@ -43,7 +44,6 @@ CHIEF_SAVE_SECS = 30.0
 LOG_TAIL_LINES = 3
 RUNS_DIR = "cluster-runs"
 """Per-run logs and status files go to ``<model_dir>/cluster-runs/<timestamp>/``."""
-EVAL_DIR = "eval"
 
 
 @dataclass(frozen=True)
@@ -173,19 +173,18 @@ def read_eval_metrics(model_dir, eval_dir=EVAL_DIR):
     None if there is none. Reads the evaluator's events files, the same ones
     TensorBoard shows.
     """
-    import tensorflow.compat.v1 as tf
+    from ..events import read_scalars
 
-    found = {}
-    for path in sorted(Path(model_dir, eval_dir).glob("events.out.tfevents.*")):
-        for event in tf.train.summary_iterator(str(path)):
-            for value in event.summary.value:
-                if value.tag in ("accuracy", "loss"):
-                    found.setdefault(event.step, {})[value.tag] = float(value.simple_value)
+    scalars = read_scalars(Path(model_dir, eval_dir))
+    found = {}  # step -> {tag: value}
+    for tag in ("accuracy", "loss"):
+        for step, value in zip(*scalars.get(tag, ((), ()))):
+            found.setdefault(int(step), {})[tag] = float(value)
     complete = [step for step, values in found.items() if len(values) == 2]
     if not complete:
         return None
     step = max(complete)
-    return {"step": int(step), **found[step]}
+    return {"step": step, **found[step]}
 
 
 def _log_tail(path, lines=LOG_TAIL_LINES):
