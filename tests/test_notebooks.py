@@ -5,6 +5,7 @@ A new notebook in ``notebooks/`` is picked up by the generic tests; add its expe
 output counts to ``EXPECTED`` for the stricter ones.
 """
 
+import os
 import random
 import re
 import shutil
@@ -21,6 +22,8 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
+from conftest import descendants
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 import run_notebooks  # noqa: E402
@@ -30,14 +33,17 @@ WALKTHROUGH = run_notebooks.NOTEBOOKS_DIR / "17_Estimator_API.ipynb"
 SMOKE_ENV = {"TUTORIAL17_SMOKE": "1"}
 NUM_PREDICTED = 9
 
-# Per notebook: how many accuracy and prediction lines it prints, and the accuracy
-# floors its committed full run must reach (the foundation issue's bounds), in order.
+# Per notebook: how many accuracy and prediction lines and figures it shows, and the
+# accuracy floors its committed full run must reach (the foundation issue's bounds), in order.
 EXPECTED = {
-    "17_Estimator_API.ipynb": {"accuracy_lines": 2, "prediction_lines": 2,
+    # Figures: the nine test images, with each model's predictions, both training curves.
+    "17_Estimator_API.ipynb": {"accuracy_lines": 2, "prediction_lines": 2, "figures": 4,
                                "committed_floors": [0.968, 0.973]},
     # The wider CNN and the one-hot CNN after 2,000 steps (the walkthrough CNN's floor),
-    # then the exercise-2 CNN at 10,000 steps evaluated from PNG files.
+    # then the exercise-2 CNN at 10,000 steps evaluated from PNG files. Figures: accuracy
+    # and training curves, mistakes, confusion matrix, two of weights, two of layer outputs.
     "17_Estimator_API_Exercises.ipynb": {"accuracy_lines": 3, "prediction_lines": 1,
+                                         "figures": 8,
                                          "committed_floors": [0.973, 0.973, 0.985]},
 }
 
@@ -108,6 +114,26 @@ def test_smoke_predictions_are_nine_class_numbers(smoke_run):
         assert all(0 <= c < tutorial17.num_classes for c in classes)
 
 
+def figures(nb):
+    """Return how many figures (PNG outputs) each code cell shows, by the cell's source."""
+    return [(cell.source, sum("image/png" in output.get("data", {}) for output in cell.outputs))
+            for cell in nb.cells if cell.cell_type == "code"]
+
+
+def check_figures(name, nb):
+    """Fail unless ``nb`` shows its expected figures, one for each training-curves call."""
+    shown = figures(nb)
+    if name in EXPECTED:
+        assert sum(count for _, count in shown) == EXPECTED[name]["figures"]
+    curves = [count for source, count in shown if "plot_training_curves(" in source]
+    assert curves and curves == [1] * len(curves), "each plot_training_curves cell: one figure"
+
+
+def test_smoke_run_shows_its_figures_and_training_curves(smoke_run):
+    name, nb, _, _ = smoke_run
+    check_figures(name, nb)
+
+
 def test_smoke_run_writes_only_under_its_model_root(smoke_run):
     name, _, workdir, model_root = smoke_run
     assert sorted(p.name for p in workdir.iterdir()) == [name]
@@ -121,11 +147,31 @@ def test_walkthrough_smoke_checkpoints_hold_the_smoke_steps(tmp_path_factory):
         assert checkpoint_step(model_dir) == tutorial17.SMOKE_STEPS
 
 
+def test_walkthrough_tells_how_to_open_tensorboard_and_starts_none(tmp_path_factory):
+    """The TensorBoard magic is there, guarded: the smoke run prints the command instead."""
+    _, nb, _, _ = cached_smoke_run(WALKTHROUGH, tmp_path_factory)
+    (cell,) = [c for c in nb.cells if c.cell_type == "code" and "%tensorboard" in c.source]
+    assert "OPEN_TENSORBOARD = False" in cell.source and "%load_ext tensorboard" in cell.source
+    assert [output.text for output in cell.outputs] == [
+        "In a terminal: python -m tutorial17 tensorboard --model-root "
+        "$TUTORIAL17_MODEL_ROOT/notebook-smoke\n"]
+    assert [pid for pid in descendants(os.getpid()).values() if "tensorboard" in _cmdline(pid)] \
+        == []
+
+
+def _cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:  # gone meanwhile
+        return ""
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_committed_copy_is_one_clean_run(path):
     nb = nbformat.read(str(path), as_version=4)
     assert run_notebooks.execution_order_ok(nb), "run it top to bottom: make notebooks"
     assert run_notebooks.output_problems(nb, forbidden_paths=_machine_paths()) == []
+    check_figures(path.name, nb)
 
 
 def test_committed_walkthrough_is_a_full_run_within_bounds():
