@@ -21,7 +21,8 @@ def lab_command(*options):
 
     ``options`` are passed on to ``jupyter lab`` (``--no-browser``, ``--port=N``, ...).
     """
-    # Containers often run as root, where JupyterLab refuses to start without being told.
+    # root_dir given explicitly: with a file to open, JupyterLab roots itself at the file's
+    # directory otherwise. Containers often run as root, which JupyterLab refuses unless told.
     as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
     return [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={REPO_ROOT}", *as_root,
             *options, str(REPO_ROOT / FIRST_NOTEBOOK)]
