@@ -58,7 +58,8 @@ def _ctrl_c_reaches():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def test_tensorboard_serves_both_models_loss_and_stops_on_ctrl_c(trained_root):
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_tensorboard_serves_both_models_loss_and_stops_cleanly(stop_signal, trained_root):
     proc = subprocess.Popen([sys.executable, "-m", "tutorial17", "tensorboard", "--model-root",
                              str(trained_root), "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -85,7 +86,7 @@ def test_tensorboard_serves_both_models_loss_and_stops_on_ctrl_c(trained_root):
 
         started = descendants(proc.pid)
         assert started, "TensorBoard runs as a child process"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop_signal)
         assert proc.wait(timeout=60) == 0
         assert proc.stdout.read() == "TensorBoard stopped\n"
         assert proc.stderr.read() == ""  # no traceback, none of TensorBoard's lines

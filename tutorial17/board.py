@@ -163,7 +163,9 @@ def run_tensorboard(model_root, host=DEFAULT_HOST, port=DEFAULT_PORT):
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env=env,
                             start_new_session=True)
-    handlers = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    # SIGTERM and SIGHUP stop it like Ctrl-C, unless ignored on purpose (nohup).
+    handlers = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)
+                if signal.getsignal(sig) != signal.SIG_IGN}
     try:
         output = _Output(proc.stdout, echo=wants_verbose())
         version, url = output.wait_for_serving_line(proc, START_TIMEOUT_SECONDS).groups()
