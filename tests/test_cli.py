@@ -34,7 +34,7 @@ def test_walkthrough_prints_and_writes_results(tiny_data_dir, tmp_path):
         assert len(r["predictions"]) == 9 and all(0 <= c <= 9 for c in r["predictions"])
         assert r["global_step"] == int(STEPS)
     assert sorted(p.name for p in plots.iterdir()) == [
-        "predictions_cnn.png", "predictions_dnn.png", "test_images.png"]
+        "predictions_cnn.png", "predictions_dnn.png", "test_images.png", "training_curves.png"]
     assert (tmp_path / "checkpoints_tutorial17-1").is_dir()
     assert (tmp_path / "checkpoints_tutorial17-2").is_dir()
 
