@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 
-from tutorial17 import Predictor, inputs, models, workflow
+from tutorial17 import inputs, models, workflow
 from tutorial17._runtime.tfcompat import IS_TF1
 from tutorial17.errors import (
     CheckpointMismatchError,
@@ -31,18 +31,16 @@ needs_keras = pytest.mark.skipif(
 
 STEPS = 10
 LOGIT_TOLERANCE = 1e-4
-# The logits tensor of each Estimator's PREDICT graph: the canned class predicts them as
-# 'logits'; the walkthrough's CNN predicts class numbers only, so the Predictor fetches them.
-CNN_LOGITS_TENSOR = "layer_fc2/BiasAdd:0"
 
 
 def estimator_logits(model, estimator, images):
-    """The Estimator's logits for ``images``, (N, 10) float32."""
+    """The Estimator's logits for ``images``, (N, 10) float32: the canned DNN predicts
+    them as 'logits'; the walkthrough's CNN predicts class numbers only, so they come
+    from its PREDICT graph through the Predictor (tested against the DNN's below)."""
     if model == "dnn":
         predictions = estimator.predict(inputs.make_predict_input_fn(images))
         return np.array([p["logits"] for p in predictions])
-    with Predictor(estimator) as predictor:
-        return predictor.run(CNN_LOGITS_TENSOR, images)
+    return migrate.estimator_logits(model, estimator, images)
 
 
 @pytest.fixture(scope="module", params=["dnn", "cnn"])
@@ -77,6 +75,14 @@ def test_converted_logits_equal_the_estimators(trained, converted, tiny_data):
     _, _, expected, _ = trained
     got = converted.predict(tiny_data.test.images, verbose=0)
     assert np.abs(got - expected).max() <= LOGIT_TOLERANCE
+
+
+@needs_keras
+def test_estimator_logits_through_the_predictor_are_the_predicted_ones(trained, tiny_data):
+    model, estimator, expected, _ = trained
+    got = migrate.estimator_logits(model, estimator, tiny_data.test.images)
+    assert got.shape == expected.shape and got.dtype == np.float32
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
 
 @needs_keras
@@ -228,3 +234,22 @@ def test_migrate_refuses_tensorflow_1(monkeypatch):
     with pytest.raises(UnsupportedStackError, match="needs TensorFlow 2") as caught:
         importlib.import_module("tutorial17.migrate")
     assert "\n" not in str(caught.value)
+
+
+@needs_keras
+def test_keras_progress_draws_one_line_with_the_optimizer_step(tiny_data, tmp_path):
+    import io
+
+    import keras
+
+    model = migrate.build("dnn")
+    model.compile(optimizer="sgd",
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    shown = io.StringIO()
+    images, cls = tiny_data.train.images[:64], tiny_data.train.cls[:64]
+    for _ in range(2):  # the second fit continues the optimizer's step count
+        progress = migrate.KerasProgress(num_steps=4, desc="keras dnn", file=shown)
+        model.fit(images, cls, batch_size=16, epochs=1, verbose=0, callbacks=[progress])
+    assert int(model.optimizer.iterations.numpy()) == 8
+    text = shown.getvalue()
+    assert "4/4" in text and "step=4 loss=" in text and "step=8 loss=" in text

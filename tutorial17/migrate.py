@@ -23,6 +23,8 @@ from .checkpoints import checkpoint_variables, compare, mismatch_error, resolve_
 from .data import img_shape, img_size_flat, num_channels, num_classes
 from .errors import InputError, UnsupportedStackError
 from .models import CNN_FC_UNITS, CNN_FILTERS, CNN_KERNEL_SIZE, CNN_POOL_SIZE
+from .predictor import Predictor
+from .progress import show_step, step_bar
 
 if int(tf.__version__.split(".")[0]) < 2:
     raise UnsupportedStackError(
@@ -40,6 +42,8 @@ OUTPUT_KEYS = ("logits", "probabilities", "classes")
 DNN_SCOPE = "dnn"
 """The name scope of the canned DNNClassifier's variables in its checkpoint."""
 
+LOGITS_TENSORS = {"dnn": f"{DNN_SCOPE}/logits/BiasAdd:0", "cnn": "layer_fc2/BiasAdd:0"}
+"""The logits in each Estimator's PREDICT graph: the last dense layer's output."""
 MODEL_TITLES = {"dnn": "the walkthrough's DNNClassifier", "cnn": "the walkthrough's CNN"}
 CONVERT_ADVICE = ("to_keras converts the walkthrough's two networks only: for another network, "
                   "build it in Keras and copy its variables from tf.train.load_checkpoint(...)")
@@ -137,6 +141,17 @@ def to_keras(model_dir, model):
     return keras_model
 
 
+def estimator_logits(model, estimator, images):
+    """Return the logits, (N, 10) float32, of ``model``'s Estimator for flat ``images``.
+
+    The walkthrough's CNN predicts class numbers only, so its logits come from
+    the PREDICT graph through :meth:`Predictor.run`; the same is done for the DNN.
+    """
+    _check_model(model)
+    with Predictor(estimator) as predictor:
+        return predictor.run(LOGITS_TENSORS[model], images)
+
+
 def export_saved_model(keras_model, export_dir):
     """Write ``keras_model`` (flat images to logits) as a SavedModel; return ``export_dir``.
 
@@ -179,6 +194,39 @@ def usable_after_estimator(keras_model):
     if keras.__version__.startswith("2."):
         keras.models.clone_model(keras_model)
     return keras_model
+
+
+class KerasProgress(keras.callbacks.Callback):
+    """Show ``Model.fit`` as the package's one progress line (:func:`.progress.step_bar`).
+
+    Keras's own bar, ``verbose=1``, redraws per epoch and prints to stdout; this one
+    looks like the Estimators' line: steps done, the step count of the optimizer
+    and the loss Keras reports (the mean since the epoch began).
+    """
+
+    def __init__(self, num_steps, desc, file=None):
+        super().__init__()
+        self._num_steps = num_steps
+        self._desc = desc
+        self._file = file  # default: stderr
+        self._bar = None
+
+    def on_train_begin(self, logs=None):
+        self._first_step = int(self.model.optimizer.iterations.numpy())
+        self._runs = 0
+        self._bar = step_bar(self._num_steps, self._desc, self._file)
+
+    def on_train_batch_end(self, batch, logs=None):
+        # Counted, not read from the optimizer: reading a variable every step costs time.
+        self._runs += 1
+        loss = (logs or {}).get("loss")
+        show_step(self._bar, self._runs, self._first_step + self._runs,
+                  None if loss is None else float(loss))
+
+    def on_train_end(self, logs=None):
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 def _weight_scopes(model):
