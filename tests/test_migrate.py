@@ -214,15 +214,21 @@ def test_notebook_model_fn_checkpoint_converts(tiny_data, tmp_path):
 
 
 @needs_keras
-def test_a_keras_model_made_before_an_estimator_graph_still_works(tiny_data, tmp_path):
+def test_a_keras_model_made_before_an_estimator_graph_works_once_repaired(tiny_data, tmp_path):
     """Keras 2.15 switches its classes to graph mode when an Estimator builds layers."""
+    import keras
+
     early = migrate.build("cnn")
     estimator = models.make_cnn_estimator(model_dir=tmp_path)
     train_fn = inputs.make_fast_train_input_fn(tiny_data.train.images, tiny_data.train.cls)
     workflow.train(estimator, train_fn, steps=1, progress=False)
     images = tiny_data.test.images[:8]
+    if keras.__version__.startswith("2."):  # the pitfall itself; Keras 3 does not have it
+        with pytest.raises(ValueError, match="invalid state"):
+            early(images)
     logits = migrate.usable_after_estimator(early)(images)
     assert tuple(logits.shape) == (8, 10)
+    assert migrate.to_keras(estimator.model_dir, "cnn").predict(images, verbose=0).shape == (8, 10)
 
 
 def test_migrate_refuses_tensorflow_1(monkeypatch):
