@@ -14,6 +14,7 @@ from pathlib import Path
 
 import tutorial17
 from tutorial17 import models
+from tutorial17._runtime.tfcompat import IS_TF1
 from tutorial17.checkpoints import checkpoint_step
 from tutorial17.exercises import experiments
 
@@ -27,25 +28,34 @@ from conftest import descendants
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 import run_notebooks  # noqa: E402
+import tf1_api  # noqa: E402
 
 NOTEBOOKS = run_notebooks.notebook_paths()
 WALKTHROUGH = run_notebooks.NOTEBOOKS_DIR / "17_Estimator_API.ipynb"
 SMOKE_ENV = {"TUTORIAL17_SMOKE": "1"}
 NUM_PREDICTED = 9
 
-# Per notebook: how many accuracy and prediction lines and figures it shows, and the
-# accuracy floors its committed full run must reach (the foundation issue's bounds), in order.
+# Per notebook: how many accuracy and prediction lines, figures and training-curves cells it
+# shows, and the accuracy floors its committed full run must reach (the foundation issue's
+# bounds), in order.
 EXPECTED = {
     # Figures: the nine test images, with each model's predictions, both training curves.
     "17_Estimator_API.ipynb": {"accuracy_lines": 2, "prediction_lines": 2, "figures": 4,
-                               "committed_floors": [0.968, 0.973]},
+                               "curve_cells": 1, "committed_floors": [0.968, 0.973]},
     # The wider CNN and the one-hot CNN after 2,000 steps (the walkthrough CNN's floor),
     # then the exercise-2 CNN at 10,000 steps evaluated from PNG files. Figures: accuracy
     # and training curves, mistakes, confusion matrix, two of weights, two of layer outputs.
     "17_Estimator_API_Exercises.ipynb": {"accuracy_lines": 3, "prediction_lines": 1,
-                                         "figures": 8,
+                                         "figures": 8, "curve_cells": 1,
                                          "committed_floors": [0.973, 0.973, 0.985]},
+    # The Estimators' DNN and CNN, then the Keras DNN and CNN trained from scratch; the
+    # predictions of all four and of the exported SavedModel. Figure: the served predictions.
+    "17_Estimator_to_Keras.ipynb": {"accuracy_lines": 4, "prediction_lines": 5,
+                                    "figures": 1, "curve_cells": 0,
+                                    "committed_floors": [0.968, 0.973, 0.968, 0.973]},
 }
+# Notebooks that need TensorFlow 2 (scripts/tf1_api.py): on 1.15 their smoke runs are skipped.
+TF2_ONLY_NOTEBOOKS = {REPO_ROOT / rel for rel in tf1_api.TF2_ONLY_FILES if rel.endswith(".ipynb")}
 
 
 def _machine_paths():
@@ -74,6 +84,8 @@ _SMOKE_RUNS = {}  # one smoke run per notebook, shared by the generic and specif
 
 
 def cached_smoke_run(path, tmp_path_factory):
+    if IS_TF1 and path in TF2_ONLY_NOTEBOOKS:
+        pytest.skip(f"{path.name} moves the models to Keras 2.15 or 3, which need TensorFlow 2")
     if path not in _SMOKE_RUNS:
         _SMOKE_RUNS[path] = execute_smoke(path, tmp_path_factory)
     return _SMOKE_RUNS[path]
@@ -123,10 +135,11 @@ def figures(nb):
 def check_figures(name, nb):
     """Fail unless ``nb`` shows its expected figures, one for each training-curves call."""
     shown = figures(nb)
+    curves = [count for source, count in shown if "plot_training_curves(" in source]
     if name in EXPECTED:
         assert sum(count for _, count in shown) == EXPECTED[name]["figures"]
-    curves = [count for source, count in shown if "plot_training_curves(" in source]
-    assert curves and curves == [1] * len(curves), "each plot_training_curves cell: one figure"
+        assert len(curves) == EXPECTED[name]["curve_cells"]
+    assert curves == [1] * len(curves), "each plot_training_curves cell: one figure"
 
 
 def test_smoke_run_shows_its_figures_and_training_curves(smoke_run):
@@ -413,3 +426,76 @@ def test_committed_exercises_are_a_full_run_within_bounds():
     assert agree == files == FULL_TEST_IMAGES
     ours, evaluated, step = PREDICTOR_ACCURACY.search(text).groups()
     assert ours == evaluated and step == "10,000"
+
+
+# --- The migration notebook ----------------------------------------------------------
+
+MIGRATION = run_notebooks.NOTEBOOKS_DIR / "17_Estimator_to_Keras.ipynb"
+AGREEMENT = re.compile(r"^(DNN|CNN): the Estimator's class for (\d+) of (\d+) test images, "
+                       r"largest logit difference ([\d.e+-]+)$", re.MULTILINE)
+RUN_END = re.compile(r"^Run (\d) ended at step (\d+)", re.MULTILINE)
+MAX_LOGIT_DIFFERENCE = 1e-4
+
+
+def migration_checks(nb, num_test_images, resume_steps):
+    """Assert what the migration notebook's outputs must show on any run."""
+    text = run_notebooks.all_text(nb)
+    agreement = AGREEMENT.findall(text)
+    assert [model for model, *_ in agreement] == ["DNN", "CNN"]
+    for _, same, total, difference in agreement:
+        assert int(same) == int(total) == num_test_images
+        assert float(difference) <= MAX_LOGIT_DIFFERENCE
+    # Run 2 started over; run 3 loaded run 1's file and went on.
+    assert [(int(run), int(step)) for run, step in RUN_END.findall(text)] == \
+        [(1, resume_steps), (2, resume_steps), (3, 2 * resume_steps)]
+    assert "Refused. Missing from the checkpoint: layer_conv1/bias" in text
+    predicted = run_notebooks.predicted_classes(nb)
+    assert predicted[-1] == predicted[1], "the exported CNN predicts as its Estimator did"
+
+
+def test_migration_smoke_run_converts_and_resumes(tmp_path_factory):
+    _, nb, _, _ = cached_smoke_run(MIGRATION, tmp_path_factory)
+    migration_checks(nb, SMOKE_TEST_IMAGES, resume_steps=tutorial17.SMOKE_STEPS)
+
+
+def test_committed_migration_is_a_full_run_within_bounds():
+    nb = nbformat.read(str(MIGRATION), as_version=4)
+    text = run_notebooks.all_text(nb)
+    assert "Smoke mode: False" in text and "Training steps per model: 2000" in text
+    floors = EXPECTED[MIGRATION.name]["committed_floors"]
+    found = run_notebooks.accuracies(nb)
+    assert len(found) == len(floors)
+    assert all(floor <= accuracy <= 1.0 for accuracy, floor in zip(found, floors)), found
+    migration_checks(nb, FULL_TEST_IMAGES, resume_steps=200)
+
+
+def _notebook_function(path, name, namespace):
+    """The function ``name`` defined in a code cell of ``path``, exec'd in ``namespace``."""
+    cells = [cell.source for cell in nbformat.read(str(path), as_version=4).cells
+             if cell.cell_type == "code" and f"def {name}(" in cell.source]
+    assert len(cells) == 1, f"expected exactly one cell defining {name}"
+    source = "\n".join(line for line in cells[0].splitlines()
+                       if not line.startswith(("keras.utils.set_random_seed", "keras_")))
+    exec(compile(source, f"{path.name}:{name}", "exec"), namespace)
+    return namespace[name]
+
+
+@pytest.mark.skipif(IS_TF1, reason="Keras 2.15 or 3 need TensorFlow 2")
+@pytest.mark.parametrize("model", ["dnn", "cnn"])
+def test_migration_notebook_networks_are_the_converters(model):
+    """The Keras networks written out in the notebook are the ones to_keras fills."""
+    from tutorial17 import migrate
+
+    import keras
+
+    namespace = {"keras": keras, "models": models, "img_size_flat": tutorial17.img_size_flat,
+                 "img_shape": tutorial17.img_shape, "num_channels": tutorial17.num_channels,
+                 "num_classes": tutorial17.num_classes}
+    ours = _notebook_function(MIGRATION, f"build_keras_{model}", namespace)()
+    package = migrate.build(model)
+
+    def layout(keras_model):
+        return [(type(layer).__name__, tuple(tuple(w.shape) for w in layer.weights),
+                 layer.name if layer.weights else None) for layer in keras_model.layers]
+
+    assert layout(ours) == layout(package)

@@ -139,11 +139,18 @@ def _network_first(names, all_names):
     return network or list(names)
 
 
-def mismatch_error(checkpoint_path, missing, unexpected, changed):
+RETRAIN_ADVICE = ("the network's structure changed since it was saved: use a fresh model "
+                  "directory (nothing was deleted)")
+
+
+def mismatch_error(checkpoint_path, missing, unexpected, changed, model="the model",
+                   advice=RETRAIN_ADVICE):
     """Return a CheckpointMismatchError whose one-line message names what differs.
 
-    The error's ``missing``, ``unexpected`` and ``changed`` attributes hold the
-    full lists; the message names the network's variables first.
+    The message reads "the checkpoint in DIR does not fit ``model`` (what
+    differs); ``advice``". The error's ``missing``, ``unexpected`` and
+    ``changed`` attributes hold the full lists; the message names the network's
+    variables first.
     """
     all_names = set(missing) | set(unexpected) | set(changed)
     parts = []
@@ -157,9 +164,7 @@ def mismatch_error(checkpoint_path, missing, unexpected, changed):
         parts.append("in the checkpoint but not in the model: " + _some(unexpected))
     model_dir = os.path.dirname(checkpoint_path) or "."
     error = CheckpointMismatchError(
-        f"the checkpoint in {model_dir} does not fit the model ({'; '.join(parts)}); "
-        "the network's structure changed since it was saved: use a fresh model directory "
-        "(nothing was deleted)")
+        f"the checkpoint in {model_dir} does not fit {model} ({'; '.join(parts)}); {advice}")
     error.checkpoint_path = checkpoint_path
     error.missing, error.unexpected, error.changed = missing, unexpected, changed
     return error

@@ -15,6 +15,11 @@ MODEL_ROOT_ENV = "TUTORIAL17_MODEL_ROOT"
 
 DNN_HIDDEN_UNITS = (512, 256, 128)
 CNN_LEARNING_RATE = 1e-4
+CNN_KERNEL_SIZE = 5
+CNN_FILTERS = (16, 36)
+"""Filters of the CNN's two conv layers, each followed by a 2x2 max-pooling."""
+CNN_POOL_SIZE = 2
+CNN_FC_UNITS = 128
 DEFAULT_SEED = 17
 """Graph-level random seed put in every RunConfig, so runs repeat."""
 
@@ -77,14 +82,17 @@ def cnn_logits(x):
     net = tf.reshape(x, [-1, img_size, img_size, num_channels])
 
     net = tf.layers.conv2d(inputs=net, name="layer_conv1", padding="same",
-                           filters=16, kernel_size=5, activation=tf.nn.relu)
-    net = tf.layers.max_pooling2d(inputs=net, pool_size=2, strides=2)
+                           filters=CNN_FILTERS[0], kernel_size=CNN_KERNEL_SIZE,
+                           activation=tf.nn.relu)
+    net = tf.layers.max_pooling2d(inputs=net, pool_size=CNN_POOL_SIZE, strides=CNN_POOL_SIZE)
     net = tf.layers.conv2d(inputs=net, name="layer_conv2", padding="same",
-                           filters=36, kernel_size=5, activation=tf.nn.relu)
-    net = tf.layers.max_pooling2d(inputs=net, pool_size=2, strides=2)
+                           filters=CNN_FILTERS[1], kernel_size=CNN_KERNEL_SIZE,
+                           activation=tf.nn.relu)
+    net = tf.layers.max_pooling2d(inputs=net, pool_size=CNN_POOL_SIZE, strides=CNN_POOL_SIZE)
 
     net = tf.layers.flatten(net)  # tf.contrib.layers.flatten in the TF 1.4 original
-    net = tf.layers.dense(inputs=net, name="layer_fc1", units=128, activation=tf.nn.relu)
+    net = tf.layers.dense(inputs=net, name="layer_fc1", units=CNN_FC_UNITS,
+                          activation=tf.nn.relu)
     return tf.layers.dense(inputs=net, name="layer_fc2", units=num_classes)
 
 

@@ -64,6 +64,21 @@ def display_path(path):
     return path.as_posix()
 
 
+def new_run_dir(parent):
+    """Create and return ``parent/run-N``, N one more than the highest run there yet.
+
+    For what a notebook writes afresh on every run (Keras models, exports): a
+    rerun never overwrites an earlier run's files.
+    """
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    taken = [int(p.name[len("run-"):]) for p in parent.glob("run-*")
+             if p.name[len("run-"):].isdigit()]
+    path = parent / f"run-{max(taken, default=0) + 1}"
+    path.mkdir()
+    return path
+
+
 def describe_model_dir(model_dir):
     """Return one line: where a model's checkpoints go, and whether training continues.
 

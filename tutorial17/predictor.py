@@ -8,7 +8,6 @@ directory's checkpoint changed and reloads only then.
 """
 
 import os
-import tempfile
 import threading
 import warnings
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+from ._runtime.staging import staged_directory
 from .checkpoints import latest_checkpoint
 from .data import img_size_flat
 from .errors import InputError, NoCheckpointError, NoProbabilitiesError, Tutorial17Error
@@ -237,34 +237,23 @@ class Predictor:
         Signature ``serving_default``: input ``x`` (N, 784) float32, outputs
         ``classes`` (N,) int64 and, where the model gives them, ``probabilities``.
         """
-        export_dir = Path(export_dir)
-        if export_dir.exists() and (not export_dir.is_dir() or any(export_dir.iterdir())):
-            raise InputError(f"export: {export_dir} already exists; choose a new directory "
-                             "(nothing was overwritten)")
-        export_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{export_dir.name}-", dir=export_dir.parent))
-        os.chmod(staging, 0o755)  # mkdtemp's 0700 would make the export private
         outputs = {CLASSES_KEY: self._classes}
         if self._probabilities is not None:
             outputs[PROBABILITIES_KEY] = self._probabilities
-        try:
-            with self._lock, self._graph.as_default():
-                if self._session is None:
-                    raise Tutorial17Error("Predictor: closed")
-                self._maybe_reload()
-                signature = tf.saved_model.signature_def_utils.predict_signature_def(
-                    inputs={INPUT_KEY: self._x}, outputs=outputs)
-                builder = tf.saved_model.builder.SavedModelBuilder(str(staging))
-                builder.add_meta_graph_and_variables(
-                    self._session, [tf.saved_model.tag_constants.SERVING],
-                    signature_def_map={SIGNATURE_KEY: signature}, saver=self._saver,
-                    strip_default_attrs=True)
-                builder.save()
-            os.rename(staging, export_dir)  # fails rather than replace a non-empty directory
-        except BaseException:
-            _remove_tree(staging)  # only the temporary directory made above
-            raise
-        return export_dir
+        with staged_directory(export_dir, "export") as staging, self._lock, \
+                self._graph.as_default():
+            if self._session is None:
+                raise Tutorial17Error("Predictor: closed")
+            self._maybe_reload()
+            signature = tf.saved_model.signature_def_utils.predict_signature_def(
+                inputs={INPUT_KEY: self._x}, outputs=outputs)
+            builder = tf.saved_model.builder.SavedModelBuilder(str(staging))
+            builder.add_meta_graph_and_variables(
+                self._session, [tf.saved_model.tag_constants.SERVING],
+                signature_def_map={SIGNATURE_KEY: signature}, saver=self._saver,
+                strip_default_attrs=True)
+            builder.save()
+        return Path(export_dir)
 
     def close(self):
         """Release the session. Further calls raise."""
@@ -305,9 +294,3 @@ def _first_line(error):
     """Return the first line of a TensorFlow error, without its wall of text."""
     text = getattr(error, "message", None) or str(error)
     return text.strip().splitlines()[0] if text.strip() else type(error).__name__
-
-
-def _remove_tree(path):
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)

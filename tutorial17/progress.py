@@ -1,7 +1,8 @@
 """One progress line while training, instead of pages of ``INFO:tensorflow:``.
 
 :func:`step_bar` and :func:`show_step` draw the line; :class:`ProgressHook` feeds
-it from a training session, and the cluster launcher from its chief's reports.
+it from a training session, the cluster launcher from its chief's reports, and
+:class:`tutorial17.migrate.KerasProgress` from Keras's ``Model.fit``.
 """
 
 import sys
