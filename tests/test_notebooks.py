@@ -180,6 +180,16 @@ def _cmdline(pid):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_committed_kernelspec_is_the_one_jupyter_installs(path):
+    """With another kernel name, JupyterLab rewrites it on opening: the notebook shows modified."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    installed = KernelSpecManager().get_kernel_spec("python3")
+    kernelspec = nbformat.read(str(path), as_version=4).metadata.kernelspec
+    assert (kernelspec.name, kernelspec.display_name) == ("python3", installed.display_name)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_committed_copy_is_one_clean_run(path):
     nb = nbformat.read(str(path), as_version=4)
     assert run_notebooks.execution_order_ok(nb), "run it top to bottom: make notebooks"
