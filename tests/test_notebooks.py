@@ -197,14 +197,19 @@ def test_committed_copy_is_one_clean_run(path):
     check_figures(path.name, nb)
 
 
+def check_committed_accuracies(name, nb):
+    """Fail unless the committed ``nb`` shows its accuracies, each within its floor and 1."""
+    floors = EXPECTED[name]["committed_floors"]
+    found = run_notebooks.accuracies(nb)
+    assert len(found) == len(floors)
+    assert all(floor <= accuracy <= 1.0 for accuracy, floor in zip(found, floors)), found
+
+
 def test_committed_walkthrough_is_a_full_run_within_bounds():
     nb = nbformat.read(str(WALKTHROUGH), as_version=4)
     text = run_notebooks.all_text(nb)
     assert "Smoke mode: False" in text and "Training steps per model: 2000" in text
-    floors = EXPECTED[WALKTHROUGH.name]["committed_floors"]
-    found = run_notebooks.accuracies(nb)
-    assert len(found) == len(floors)
-    assert all(floor <= accuracy <= 1.0 for accuracy, floor in zip(found, floors)), found
+    check_committed_accuracies(WALKTHROUGH.name, nb)
     for classes in run_notebooks.predicted_classes(nb):
         assert len(classes) == NUM_PREDICTED
 
@@ -426,10 +431,7 @@ def test_committed_exercises_are_a_full_run_within_bounds():
     assert all(v <= COMMITTED_UNTRAINED_CEILING for v in rows[0]), rows[0]
     assert all(f <= v <= 1.0 for v, f in zip(rows[2000], COMMITTED_2000_FLOORS)), rows[2000]
     assert all(f <= v <= 1.0 for v, f in zip(rows[10000], COMMITTED_10000_FLOORS)), rows[10000]
-    floors = EXPECTED[EXERCISES.name]["committed_floors"]
-    found = run_notebooks.accuracies(nb)
-    assert len(found) == len(floors)
-    assert all(floor <= accuracy <= 1.0 for accuracy, floor in zip(found, floors)), found
+    check_committed_accuracies(EXERCISES.name, nb)
     assert [s for _, s, _ in batch_table(nb)] == [64000 // b for b in experiments.BATCH_SIZES]
     assert len(MISMATCH.findall(text)) == 1
     agree, files = map(int, FILES_AGREE.search(text).groups())
@@ -472,10 +474,7 @@ def test_committed_migration_is_a_full_run_within_bounds():
     nb = nbformat.read(str(MIGRATION), as_version=4)
     text = run_notebooks.all_text(nb)
     assert "Smoke mode: False" in text and "Training steps per model: 2000" in text
-    floors = EXPECTED[MIGRATION.name]["committed_floors"]
-    found = run_notebooks.accuracies(nb)
-    assert len(found) == len(floors)
-    assert all(floor <= accuracy <= 1.0 for accuracy, floor in zip(found, floors)), found
+    check_committed_accuracies(MIGRATION.name, nb)
     migration_checks(nb, FULL_TEST_IMAGES, resume_steps=200)
 
 
