@@ -41,13 +41,14 @@ def pytest_collection_modifyitems(config, items):
     if slow:
         config.hook.pytest_deselected(items=slow)
         items[:] = [item for item in items if not item.get_closest_marker("slow")]
+    config._tutorial17_slow_left_out = len(slow)
 
 
-def pytest_report_header(config):
-    if not (config.getoption(RUN_SLOW_OPTION) or config.getoption("markexpr")):
-        return (f"fast tier: tests marked slow are deselected ({RUN_SLOW_OPTION} or "
-                "make test-all runs them)")
-    return None
+def pytest_terminal_summary(terminalreporter, config):
+    left_out = getattr(config, "_tutorial17_slow_left_out", 0)
+    if left_out:
+        terminalreporter.write_line(f"{left_out} slow test(s) left out: make test-all or "
+                                    f"pytest {RUN_SLOW_OPTION} runs them too")
 
 
 @pytest.fixture(scope="session")
