@@ -124,21 +124,6 @@ def test_mirrored_refuses_numpy_input_fn(tiny_data, tmp_path):
     assert not (tmp_path / "m").exists()  # refused before anything was written
 
 
-def test_stop_processes_kills_what_ignores_sigterm():
-    code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
-    procs = [subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
-             for _ in range(2)]
-    try:
-        time.sleep(0.5)  # let them install the handler
-        start = time.monotonic()
-        cluster.stop_processes(procs, grace=0.5)
-        assert time.monotonic() - start < 10
-        assert [p.returncode for p in procs] == [-signal.SIGKILL] * 2
-    finally:
-        for proc in procs:
-            kill_group(proc)
-
-
 # A chief's stand-in: on SIGINT it says it saved (as StatusFileHook.end does) or says nothing
 # (a chief that cannot save in time); either way it then hangs, as a chief closing its gRPC
 # session on a busy machine can. The other tasks' stand-in ignores SIGTERM.
@@ -156,6 +141,21 @@ while True:
 """
 TASK_STAND_IN = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
                  "print('ready', flush=True); time.sleep(600)")
+
+
+def test_stop_processes_kills_what_ignores_sigterm():
+    procs = [subprocess.Popen([sys.executable, "-c", TASK_STAND_IN], stdout=subprocess.PIPE,
+                              text=True, start_new_session=True) for _ in range(2)]
+    try:
+        for proc in procs:  # SIGTERM is ignored from then on (on a busy machine, seconds later)
+            assert proc.stdout.readline() == "ready\n"
+        start = time.monotonic()
+        cluster.stop_processes(procs, grace=0.5)
+        assert time.monotonic() - start < 10
+        assert [p.returncode for p in procs] == [-signal.SIGKILL] * 2
+    finally:
+        for proc in procs:
+            kill_group(proc)
 
 
 @pytest.mark.parametrize("chief", ["saves", "cannot-save"])
