@@ -1,6 +1,9 @@
 # Two commands do everything on a fresh machine:
 #   make run    the full walkthrough on MNIST (both models, 2,000 steps each)
-#   make test   the lint (make lint), then the test suite, notebooks included, on a tiny MNIST slice
+#   make test   the lint (make lint), then the fast tier of the tests on a tiny MNIST slice
+#               (in-process, the walkthrough notebook's smoke run included; a few minutes)
+#   make test-all  the lint, then every test: the fast tier plus those marked slow (clusters of
+#               processes, every notebook, the other stack, servers); what .ci/run runs
 # Both create .venv-X.Y/ first for the interpreter they pick (pinned versions: pyproject.toml,
 # requirements-lock.txt for 3.11, requirements-lock-tf221.txt for 3.12 and 3.13).
 
@@ -20,7 +23,7 @@ RUN_STAMP := $(shell date -u +%Y%m%d-%H%M%S)
 RUN_DIR ?= runs/$(RUN_STAMP)
 STEPS ?= 2000
 
-.PHONY: run test lint venv gpu notebook notebooks tensorboard clean-venv python-check
+.PHONY: run test test-all lint venv gpu notebook notebooks tensorboard clean-venv python-check
 .DEFAULT_GOAL := venv
 
 # Every goal but these needs Python 3.9-3.13: stop at once, in one line (status 2), without one.
@@ -64,6 +67,9 @@ lint: venv
 test: venv lint
 	$(BIN)/python -m pytest -q
 
+test-all: venv lint
+	$(BIN)/python -m pytest -q --run-slow
+
 # JupyterLab at the repository root (so the notebooks' links to docs/ work), the walkthrough open;
 # the arguments live in scripts/jupyter_lab.py, which the links test starts the same way.
 notebook: venv
@@ -106,7 +112,7 @@ $(VENV_TF1)/.installed: requirements-tf1.txt
 	touch $@
 
 test-tf1: venv-tf1
-	PYTHONPATH=$(CURDIR) $(VENV_TF1)/bin/python -m pytest -q
+	PYTHONPATH=$(CURDIR) $(VENV_TF1)/bin/python -m pytest -q --run-slow
 
 # Training-speed benchmark: writes docs/benchmarks.md (about 10 min on 2 cores).
 # MEASURE_LOCK=<file> runs it under `flock <file>`, so no other timed run overlaps it;

@@ -1,6 +1,15 @@
-"""Shared fixtures: a tiny but real slice of MNIST, written once per test session."""
+"""Shared fixtures: a tiny but real slice of MNIST, written once per test session.
 
+Also the two tiers: tests marked ``@pytest.mark.slow`` (clusters of processes, whole
+notebooks but the walkthrough's smoke run, the other stack, servers, extra environments)
+run only with ``--run-slow`` (``make test-all``) or when ``-m`` selects them; plain
+``pytest`` (``make test``) runs the fast tier.
+"""
+
+import contextlib
 import os
+import signal
+import subprocess
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -14,6 +23,32 @@ import pytest  # noqa: E402
 # train on) and 300 test records.
 TINY_TRAIN_RECORDS = SMOKE_DATA_ARGS["num_train_records"]
 TINY_TEST_RECORDS = SMOKE_DATA_ARGS["num_test_records"]
+
+
+RUN_SLOW_OPTION = "--run-slow"
+
+
+def pytest_addoption(parser):
+    parser.addoption(RUN_SLOW_OPTION, action="store_true",
+                     help="run the slow tier too (tests marked slow): make test-all")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave out the slow tests unless ``--run-slow`` or a ``-m`` expression asks for them."""
+    if config.getoption(RUN_SLOW_OPTION) or config.getoption("markexpr"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+    config._tutorial17_slow_left_out = len(slow)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    left_out = getattr(config, "_tutorial17_slow_left_out", 0)
+    if left_out:
+        terminalreporter.write_line(f"{left_out} slow test(s) left out: make test-all or "
+                                    f"pytest {RUN_SLOW_OPTION} runs them too")
 
 
 @pytest.fixture(scope="session")
@@ -84,3 +119,31 @@ def descendants(pid):
                 found[f"pid {child}"] = child
                 frontier.append(child)
     return found
+
+
+def start_in_foreground(command, **kwargs):
+    """Start ``command`` as a terminal starts a foreground job; return its ``Popen``.
+
+    It gets its own process group (see :func:`kill_group`) and SIGINT at its default
+    action, so that Python in it raises ``KeyboardInterrupt`` on SIGINT. A process
+    that inherits SIGINT ignored (every job started in the background of a script,
+    e.g. ``make test &``) keeps ignoring it, and so would the child. Set in this
+    process rather than in the child (``preexec_fn``), which is unsafe with threads.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(command, start_new_session=True, **kwargs)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def kill_group(proc):
+    """SIGKILL what is left of the process group ``proc`` leads, and reap ``proc``.
+
+    A group already gone, or a ``proc`` that leads none, is no error.
+    """
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()

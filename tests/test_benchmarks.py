@@ -20,6 +20,7 @@ RATIO_LINE = re.compile(r"ratio_vs_limit dnn=(\d+\.\d\d) cnn=(\d+\.\d\d)")
 
 @pytest.mark.skipif(IS_TF1, reason="the benchmark's Keras variant (d) needs Keras 2.15: "
                     "TensorFlow 2.15 only (docs/tf1.md)")
+@pytest.mark.slow  # runs the benchmark script
 def test_training_speed_smoke_run_writes_a_report_and_ends_with_the_ratios(tiny_data_dir,
                                                                            tmp_path):
     report = tmp_path / "benchmarks.md"

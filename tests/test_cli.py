@@ -19,6 +19,7 @@ def run_cli(*args):
     return proc.returncode, proc.stdout, proc.stderr
 
 
+@pytest.mark.slow  # the walkthrough in a second process
 def test_walkthrough_prints_and_writes_results(tiny_data_dir, tmp_path):
     out_json, plots = tmp_path / "results.json", tmp_path / "plots"
     code, stdout, stderr = run_cli("walkthrough", "--steps", STEPS, "--model-root", tmp_path,

@@ -17,6 +17,8 @@ from tutorial17._runtime import tfcompat
 
 import pytest
 
+pytestmark = pytest.mark.slow  # trains on the other stack's environment
+
 REPO = Path(__file__).resolve().parent.parent
 ACCURACY = re.compile(r"^Classification accuracy: (\d+\.\d\d)%$", re.M)
 STEP = re.compile(r"global step (\d+)")

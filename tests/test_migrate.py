@@ -98,6 +98,7 @@ def test_checkpoint_layout_is_the_estimators_and_the_keras_models(trained, conve
     assert keras_shapes == layout_shapes
 
 
+@pytest.mark.slow  # serves in a second process
 @needs_keras
 def test_exported_model_serves_the_same_without_the_package(trained, converted, tiny_data,
                                                             tmp_path):

@@ -104,6 +104,7 @@ def lab_server(tmp_path_factory):
             proc.wait()
 
 
+@pytest.mark.slow  # starts JupyterLab's server
 def test_jupyterlab_is_rooted_at_the_repository_with_the_walkthrough_open(lab_server):
     base, runtime = lab_server
     status, listing = _get(f"{base}/api/contents/?content=1&token={TOKEN}")
@@ -114,6 +115,7 @@ def test_jupyterlab_is_rooted_at_the_repository_with_the_walkthrough_open(lab_se
     assert any("lab/tree/" + jupyter_lab.FIRST_NOTEBOOK in page.read_text() for page in opened)
 
 
+@pytest.mark.slow  # starts JupyterLab's server
 @pytest.mark.parametrize("notebook, link, target", relative_links(),
                          ids=lambda value: str(value))
 def test_relative_link_opens_inside_jupyterlab(notebook, link, target, lab_server):

@@ -91,7 +91,12 @@ def cached_smoke_run(path, tmp_path_factory):
     return _SMOKE_RUNS[path]
 
 
-@pytest.fixture(scope="module", params=NOTEBOOKS, ids=lambda path: path.name)
+# The fast tier executes the walkthrough only; make test-all executes every notebook.
+SMOKE_PARAMS = [pytest.param(path, marks=() if path == WALKTHROUGH else pytest.mark.slow)
+                for path in NOTEBOOKS]
+
+
+@pytest.fixture(scope="module", params=SMOKE_PARAMS, ids=lambda path: path.name)
 def smoke_run(request, tmp_path_factory):
     """The smoke run of each notebook (see :func:`execute_smoke`)."""
     return cached_smoke_run(request.param, tmp_path_factory)
@@ -342,6 +347,7 @@ def test_exercises_notebook_exists():
     assert EXERCISES in NOTEBOOKS
 
 
+@pytest.mark.slow
 def test_exercises_smoke_accuracy_table(exercises_smoke):
     titles, rows = accuracy_table(exercises_smoke[1])
     assert titles == EXERCISE_MODELS
@@ -351,6 +357,7 @@ def test_exercises_smoke_accuracy_table(exercises_smoke):
         assert all(0.0 <= v <= 1.0 for v in values)
 
 
+@pytest.mark.slow
 def test_exercises_smoke_keeps_every_measured_checkpoint(exercises_smoke):
     exercises = exercises_smoke[3] / "notebook-smoke" / "exercises"
     for name in ("accuracy-dnn", "accuracy-cnn"):
@@ -361,12 +368,14 @@ def test_exercises_smoke_keeps_every_measured_checkpoint(exercises_smoke):
         assert checkpoint_step(exercises / name) == SMOKE // 2
 
 
+@pytest.mark.slow
 def test_exercises_smoke_checkpoint_mismatch_is_the_packages_one_line(exercises_smoke):
     text = run_notebooks.all_text(exercises_smoke[1])
     assert len(MISMATCH.findall(text)) == 1, "expected the CheckpointMismatchError line"
     assert "accuracy-cnn: checkpoint at global step 20 found" in text
 
 
+@pytest.mark.slow
 def test_exercises_smoke_batch_table(exercises_smoke):
     rows = batch_table(exercises_smoke[1])
     assert [(b, s) for b, s, _ in rows] == [(b, SMOKE_BATCH_EXAMPLES // b)
@@ -377,6 +386,7 @@ def test_exercises_smoke_batch_table(exercises_smoke):
         assert checkpoint_step(batch_root / f"batch-{batch}") == steps
 
 
+@pytest.mark.slow
 def test_exercises_smoke_predictions_are_consistent(exercises_smoke):
     """The Predictor's classes score what evaluate scored; the files give the arrays' classes."""
     text = run_notebooks.all_text(exercises_smoke[1])
@@ -391,6 +401,7 @@ def test_exercises_smoke_predictions_are_consistent(exercises_smoke):
     assert len(list(png_dir.glob("*.png"))) == SMOKE_TEST_IMAGES
 
 
+@pytest.mark.slow
 def test_exercises_second_run_continues_without_training(exercises_smoke, tmp_path_factory):
     """Run again on the same model root: every figure is read back from the checkpoints,
     nothing trains (no progress line at all) and the table is the same."""
@@ -465,6 +476,7 @@ def migration_checks(nb, num_test_images, resume_steps):
     assert predicted[-1] == predicted[1], "the exported CNN predicts as its Estimator did"
 
 
+@pytest.mark.slow
 def test_migration_smoke_run_converts_and_resumes(tmp_path_factory):
     _, nb, _, _ = cached_smoke_run(MIGRATION, tmp_path_factory)
     migration_checks(nb, SMOKE_TEST_IMAGES, resume_steps=tutorial17.SMOKE_STEPS)

@@ -9,6 +9,7 @@ import time
 from tutorial17 import Predictor, inputs, models, workflow
 
 import numpy as np
+import pytest
 import tensorflow.compat.v1 as tf
 
 from conftest import wait_for
@@ -19,6 +20,7 @@ WAIT_SECONDS = 300  # TensorFlow's import and graph building on a loaded 2-core 
 NUM_IMAGES = 9
 
 
+@pytest.mark.slow  # trains in a second process
 def test_predictions_during_training_come_from_complete_checkpoints(tiny_data_dir, tiny_data,
                                                                      tmp_path):
     model_dir = tmp_path / "dnn"

@@ -9,6 +9,8 @@ import sys
 from tutorial17 import inputs, models
 from tutorial17.progress import ProgressHook
 
+import pytest
+
 STEPS = 5
 # One tqdm frame of the progress line, e.g.
 # "cnn:  40%|████      | 2/5 [00:01<00:01, 2.0step/s, step=2 loss=2.3]"
@@ -37,6 +39,7 @@ def test_the_hook_redraws_one_line_per_update(tiny_data, tmp_path):
     assert all("loss=" in f and "step/s" in f for f in frames if "step=" in f)
 
 
+@pytest.mark.slow  # trains in a second process
 def test_cli_training_prints_the_progress_line_and_the_result_only(tiny_data_dir, tmp_path):
     code, stdout, stderr = run_python("-m", "tutorial17", "train", "--model", "cnn",
                                       "--model-dir", str(tmp_path / "m"),

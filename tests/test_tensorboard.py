@@ -58,6 +58,7 @@ def _ctrl_c_reaches():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+@pytest.mark.slow  # starts TensorBoard's server
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_tensorboard_serves_both_models_loss_and_stops_cleanly(stop_signal, trained_root):
     proc = subprocess.Popen([sys.executable, "-m", "tutorial17", "tensorboard", "--model-root",

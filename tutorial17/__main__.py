@@ -1,7 +1,5 @@
 """``python -m tutorial17``: see :mod:`tutorial17.cli`."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

@@ -9,6 +9,7 @@ and ``cluster-task`` subcommands are in :mod:`tutorial17.cluster.cli`.
 
 import argparse
 import json
+import os
 import platform
 import sys
 from pathlib import Path
@@ -265,6 +266,21 @@ def cmd_info(args):
     if capabilities:  # sm_XY runs natively on compute capability X.Y; compute_XY is PTX
         print(f"GPU code for: {capabilities}")
     print(f"Data dir:    {default_data_dir()}")
+
+
+def run():
+    """Run the command line as the program (``python -m tutorial17``, ``tutorial17``) and exit.
+
+    After Ctrl-C it exits at once once its output is flushed: by then what had to be
+    saved or stopped has been, and TensorFlow's teardown at exit can take seconds
+    more on a busy machine.
+    """
+    status = main()
+    if status == EXIT_INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
 
 
 def main(argv=None):

@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from conftest import assert_all_gone, wait_for
+from conftest import assert_all_gone, kill_group, start_in_foreground, wait_for
 
 RUN_TIMEOUT = 240  # seconds; a run takes 15-30 s on 2 idle cores
 FAST = ["--checkpoint-secs", "1", "--eval-throttle-secs", "1", "--no-progress"]
@@ -47,12 +47,6 @@ def run_dirs(model_dir):
 def checkpoint_step(model_dir):
     path = tf.train.latest_checkpoint(str(model_dir))
     return int(path.rsplit("-", 1)[1]) if path else None
-
-
-def kill_group(proc):
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
 
 
 # --- Building blocks ---
@@ -130,12 +124,31 @@ def test_mirrored_refuses_numpy_input_fn(tiny_data, tmp_path):
     assert not (tmp_path / "m").exists()  # refused before anything was written
 
 
+# A chief's stand-in: on SIGINT it says it saved (as StatusFileHook.end does) or says nothing
+# (a chief that cannot save in time); either way it then hangs, as a chief closing its gRPC
+# session on a busy machine can. The other tasks' stand-in ignores SIGTERM.
+CHIEF_STAND_IN = """
+import json, os, signal, sys, time
+def on_sigint(signum, frame):
+    if sys.argv[2] == "saves":
+        with open(sys.argv[1] + ".tmp", "w") as f:
+            json.dump({"step": 7, "saved": True, "time": time.time()}, f)
+        os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+signal.signal(signal.SIGINT, on_sigint)
+print("ready", flush=True)
+while True:
+    time.sleep(1)
+"""
+TASK_STAND_IN = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                 "print('ready', flush=True); time.sleep(600)")
+
+
 def test_stop_processes_kills_what_ignores_sigterm():
-    code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
-    procs = [subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
-             for _ in range(2)]
+    procs = [subprocess.Popen([sys.executable, "-c", TASK_STAND_IN], stdout=subprocess.PIPE,
+                              text=True, start_new_session=True) for _ in range(2)]
     try:
-        time.sleep(0.5)  # let them install the handler
+        for proc in procs:  # SIGTERM is ignored from then on (on a busy machine, seconds later)
+            assert proc.stdout.readline() == "ready\n"
         start = time.monotonic()
         cluster.stop_processes(procs, grace=0.5)
         assert time.monotonic() - start < 10
@@ -143,6 +156,39 @@ def test_stop_processes_kills_what_ignores_sigterm():
     finally:
         for proc in procs:
             kill_group(proc)
+
+
+@pytest.mark.parametrize("chief", ["saves", "cannot-save"])
+def test_ctrl_c_stops_every_task_once_the_chief_saved_or_its_time_is_up(chief, tmp_path,
+                                                                        monkeypatch):
+    monkeypatch.setattr(cluster, "CHIEF_SAVE_SECS", 60.0 if chief == "saves" else 1.0)
+    options = cluster.ClusterOptions(task=cluster_task.TaskOptions(
+        model="dnn", model_dir=tmp_path / "m", max_steps=10), evaluator=True)
+    run = cluster._ClusterRun(options, log=lambda line: None)
+    for task in run.tasks:
+        if task == run.chief:
+            command = [sys.executable, "-c", CHIEF_STAND_IN,
+                       str(run.processes.status_file(task)), chief]
+        else:
+            command = [sys.executable, "-c", TASK_STAND_IN]
+        run.processes.start(task, command, env=dict(os.environ))
+    try:
+        for log in (run.run_dir / f"{task.name}.log" for task in run.tasks):
+            wait_for(lambda log=log: "ready" in log.read_text(), 60, f"{log.name} to say ready")
+        start = time.monotonic()
+        line = run.stop_after_saving()
+        seconds = time.monotonic() - start
+    finally:
+        run.processes.stop(grace=0)
+    assert all(proc.poll() is not None for proc in run.processes.procs.values())
+    expected = ("after the chief saved" if chief == "saves" else
+                "the chief did not save within 1 s, so its steps since the last checkpoint "
+                "are lost")
+    assert line == (f"stopped 4 task(s){'' if chief == 'saves' else ';'} {expected}; "
+                    f"no checkpoint yet in {tmp_path / 'm'}; run the same command again to "
+                    "continue from it")
+    if chief == "saves":
+        assert seconds < 30  # it did not wait for the chief to exit, which it never does
 
 
 @pytest.mark.parametrize("args, message", [
@@ -195,6 +241,7 @@ def test_standalone_chief_takes_the_lock(tiny_data_dir, tmp_path, monkeypatch, c
 
 # --- Real clusters ---
 
+@pytest.mark.slow
 def test_cluster_reaches_max_steps_evaluates_and_leaves_no_process(tiny_data_dir, tmp_path):
     model_dir, steps = tmp_path / "model", 60
     proc = subprocess.run(cluster_command(model_dir, tiny_data_dir, steps, "--workers", "1",
@@ -223,23 +270,27 @@ def test_cluster_reaches_max_steps_evaluates_and_leaves_no_process(tiny_data_dir
     assert_all_gone(pids, within=0)  # the launcher waited for every one of them
 
 
-def test_killed_worker_interrupt_and_resume(tiny_data_dir, tmp_path):
-    """A worker killed mid-run: the chief trains on and checkpoints; Ctrl-C then stops
-    every task; the same command with more steps continues from the checkpoint."""
-    model_dir = tmp_path / "model"
-    command = cluster_command(model_dir, tiny_data_dir, 100_000, "--workers", "1", "--ps", "1")
-    launcher = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
+def workers_steps_in_global_step(chief_status_file):
+    """The global step the chief last reported less its own steps (0 before a report)."""
+    status = cluster.read_status(chief_status_file) or {}
+    return (status.get("step") or 0) - status.get("local_steps", 0)
+
+
+def interrupt_after_killing_the_worker(model_dir, data_dir, stop_signal):
+    """Start a cluster, SIGKILL its worker once it trained, let the chief checkpoint on alone,
+    then send ``stop_signal`` to the launcher; return (command, stdout, stderr, run_dir, pids)."""
+    command = cluster_command(model_dir, data_dir, 100_000, "--workers", "1", "--ps", "1")
+    launcher = start_in_foreground(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True)
     try:
         run_dir = wait_for(lambda: next(iter(run_dirs(model_dir)), None)
                            if (model_dir / cluster.RUNS_DIR).is_dir() else None,
                            RUN_TIMEOUT, "the run directory")
         wait_for(lambda: (cluster.read_status(run_dir / "worker-0.json") or {})
                  .get("local_steps", 0) >= 10, RUN_TIMEOUT, "the worker's steps")
-        time.sleep(2 * cluster_task.STATUS_INTERVAL_SECS)
         # The worker's steps count in the global step the chief sees: they share variables.
-        chief = cluster.read_status(run_dir / "chief-0.json")
-        assert chief["step"] >= chief["local_steps"] + 10
+        wait_for(lambda: workers_steps_in_global_step(run_dir / "chief-0.json") >= 10,
+                 RUN_TIMEOUT, "the worker's steps in the chief's global step")
         pids = json.loads((run_dir / "pids.json").read_text())
         os.kill(pids["worker-0"], signal.SIGKILL)
         # The launcher has seen it die once it has reaped it (the zombie is gone).
@@ -251,19 +302,33 @@ def test_killed_worker_interrupt_and_resume(tiny_data_dir, tmp_path):
         wait_for(lambda: (checkpoint_step(model_dir) or 0) > killed_at + 10, RUN_TIMEOUT,
                  "a checkpoint after the worker died")
         assert launcher.poll() is None
-        launcher.send_signal(signal.SIGINT)
+        launcher.send_signal(stop_signal)
+        # A hang detector, not a speed target: benchmarks/cluster_interrupt.py times this.
         out, err = launcher.communicate(timeout=60)
     finally:
         kill_group(launcher)
     assert launcher.returncode == 130, err
     assert "worker-0 failed (killed by signal 9)" in err
-    assert "run the same command again" in out
     assert_all_gone(pids)
-    # On Ctrl-C the chief saved the step it had reached before everything stopped.
-    resumed_from = checkpoint_step(model_dir)
-    assert f"after the chief saved; checkpoint at global step {resumed_from} " in out
+    # The chief saved the step it had reached before everything stopped, and one line says so.
+    saved_step = checkpoint_step(model_dir)
+    assert err.strip().splitlines()[-1] == (
+        f"interrupted: stopped 3 task(s) after the chief saved; checkpoint at global step "
+        f"{saved_step} in {model_dir}; run the same command again to continue from it")
     assert "stopping after this step and saving a checkpoint" in (
         run_dir / "chief-0.log").read_text()
+    final_status = cluster.read_status(run_dir / "chief-0.json") or {}
+    assert final_status.get("saved") or final_status.get("done")
+    return command, out, err, run_dir, pids
+
+
+@pytest.mark.slow
+def test_killed_worker_interrupt_and_resume(tiny_data_dir, tmp_path):
+    """A worker killed mid-run: the chief trains on and checkpoints; Ctrl-C then stops
+    every task; the same command with more steps continues from the checkpoint."""
+    model_dir = tmp_path / "model"
+    command, *_ = interrupt_after_killing_the_worker(model_dir, tiny_data_dir, signal.SIGINT)
+    resumed_from = checkpoint_step(model_dir)
     steps = resumed_from + 20
     command[command.index("--steps") + 1] = str(steps)
     proc = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT + 30)
@@ -278,6 +343,12 @@ def test_killed_worker_interrupt_and_resume(tiny_data_dir, tmp_path):
     assert_all_gone(json.loads((run_dir / "pids.json").read_text()))
 
 
+@pytest.mark.slow
+def test_killed_worker_then_sigterm_stops_like_ctrl_c(tiny_data_dir, tmp_path):
+    interrupt_after_killing_the_worker(tmp_path / "model", tiny_data_dir, signal.SIGTERM)
+
+
+@pytest.mark.slow
 def test_mirrored_trains_a_few_steps(tiny_data_dir, tmp_path):
     # The canned DNN: its optimizer slots get MirroredStrategy's doubled name scope,
     # which the checkpoint check must accept when the evaluation restores them.

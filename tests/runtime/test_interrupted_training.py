@@ -53,6 +53,7 @@ def _assert_checkpoints_restore(model_dir):
             reader.get_tensor(name)  # raises on a truncated or corrupt data file
 
 
+@pytest.mark.slow  # trains in a second process
 def test_sigkill_then_resume_and_a_second_trainer_is_refused(tiny_data_dir, tmp_path, capsys):
     model_dir = tmp_path / "dnn"
     common = ["--model", "dnn", "--model-dir", str(model_dir), "--data-dir", str(tiny_data_dir)]
@@ -101,6 +102,7 @@ class _StderrReader(threading.Thread):
         return int(steps[-1]) if steps else 0
 
 
+@pytest.mark.slow  # trains in a second process
 def test_ctrl_c_in_the_cli_saves_a_checkpoint_and_exits_130(tiny_data_dir, tmp_path):
     model_dir = tmp_path / "dnn"
     # Default checkpoint timing (every 10 minutes): the only checkpoints are the one of

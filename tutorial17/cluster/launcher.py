@@ -6,8 +6,10 @@ evaluator, all sharing one model directory. It shows one progress line (the
 global step the chief reports), then the final global step and test accuracy,
 and stops every process it started: when training ends, on error and on Ctrl-C
 (parameter servers never exit by themselves). Each task runs in its own process
-group, stopped with SIGTERM, then SIGKILL if it lingers. On Ctrl-C the chief is
-asked first (SIGINT) to stop after its current step and save a checkpoint.
+group, stopped with SIGTERM, then SIGKILL if it lingers. On Ctrl-C (or SIGTERM)
+the workers and the evaluator stop at once, the chief is asked (SIGINT) to stop
+after its current step and save a checkpoint, and everything stops as soon as it
+has saved, or after :data:`CHIEF_SAVE_SECS` without it.
 
 The launcher holds the model directory's training lock
 (:mod:`tutorial17._runtime.locking`) for the whole run, so no other ``train`` or
@@ -39,8 +41,11 @@ LOOPBACK = "127.0.0.1"
 POLL_SECS = 0.25
 STOP_GRACE_SECS = 5.0
 """How long a task gets to exit after SIGTERM before SIGKILL."""
-CHIEF_SAVE_SECS = 30.0
-"""On Ctrl-C, how long the chief gets to finish its step and save a checkpoint."""
+CHIEF_SAVE_SECS = 8.0
+"""On Ctrl-C, how long the chief gets to finish its step and save a checkpoint (a couple
+of seconds on 2 busy cores); what it does after saving is not waited for."""
+INTERRUPTED_GRACE_SECS = 1.0
+"""On Ctrl-C, the SIGTERM grace of tasks that have nothing left to save."""
 LOG_TAIL_LINES = 3
 RUNS_DIR = "cluster-runs"
 """Per-run logs and status files go to ``<model_dir>/cluster-runs/<timestamp>/``."""
@@ -302,24 +307,31 @@ class LocalCluster:
         return (f"{task.name} failed ({_describe_exit(proc.returncode)}): "
                 f"{_log_tail(self._logs[task]) or 'no output'} (log: {self._logs[task]})")
 
-    def stop(self, tasks=None):
+    def stop(self, tasks=None, grace=STOP_GRACE_SECS):
         tasks = list(self.procs) if tasks is None else tasks
-        stop_processes([self.procs[t] for t in tasks])
+        stop_processes([self.procs[t] for t in tasks], grace=grace)
 
     def ask_to_save(self, task, timeout=CHIEF_SAVE_SECS):
-        """Ask ``task`` to stop with SIGINT; return True if it exits within ``timeout`` s.
+        """Ask ``task`` to stop with SIGINT and save; return its saved global step, or None.
 
-        A chief stops after its current step and saves a checkpoint.
+        A chief stops after its current step, saves a checkpoint and says so in
+        its status file (:class:`~.task.StatusFileHook`); this returns as soon as
+        it has, or once it has exited or ``timeout`` s have passed without it.
         """
         proc = self.procs.get(task)
         if proc is None or proc.poll() is not None:
-            return False
-        try:
+            return None
+        with contextlib.suppress(ProcessLookupError):
             os.kill(proc.pid, signal.SIGINT)
-            proc.wait(timeout=timeout)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            return False
-        return True
+        deadline = time.monotonic() + timeout
+        while True:
+            ended = proc.poll() is not None  # before reading: it may save, then exit
+            status = read_status(self.status_file(task)) or {}
+            if status.get("saved") or status.get("done"):  # done: training ended, all saved
+                return status.get("step")
+            if ended or time.monotonic() > deadline:
+                return None
+            time.sleep(POLL_SECS / 5)
 
     @property
     def pids(self):
@@ -352,8 +364,9 @@ class _Progress:
         if not status or status.get("step") is None:
             return
         step = int(status["step"])
-        # Only steps as they happen: the final record comes after saving (and evaluating).
-        if not status.get("done") and (not self.samples or step != self.samples[-1][1]):
+        # Only steps as they happen: the final records come after saving (and evaluating).
+        as_it_happens = not (status.get("done") or status.get("saved"))
+        if as_it_happens and (not self.samples or step != self.samples[-1][1]):
             self.samples.append((float(status["time"]), step))
         if not self.enabled:
             return
@@ -409,8 +422,7 @@ def run_cluster(options, progress=True, log=print, progress_file=None):
                 bar.close()
             except (KeyboardInterrupt, _Terminated):
                 bar.close()
-                run.stop_after_saving()
-                raise KeyboardInterrupt from None
+                raise KeyboardInterrupt(run.stop_after_saving()) from None
             finally:
                 bar.close()
                 run.processes.stop()
@@ -488,19 +500,27 @@ class _ClusterRun:
         self._wait_for(final_eval)
 
     def stop_after_saving(self):
-        """Stop every task, the chief after it saved its current step, and say what is kept.
+        """Stop every task, the chief once it saved its step; return one line on what is kept.
 
-        Parameter servers stay up while the chief saves (it reads from them); a
-        second Ctrl-C stops everything at once.
+        The workers and the evaluator stop first: nothing of theirs is saved, and
+        they would slow the chief down. Parameter servers stay up while the chief
+        saves (the save runs on them). A second Ctrl-C stops everything at once.
         """
-        saved = self.processes.ask_to_save(self.chief)
-        self.processes.stop()
+        run = self.processes
+        run.stop([t for t in run.procs if t.type in ("worker", "evaluator")],
+                 grace=INTERRUPTED_GRACE_SECS)
+        saved = run.ask_to_save(self.chief, timeout=CHIEF_SAVE_SECS) is not None
+        chief_ended = self.chief not in run.procs or run.procs[self.chief].poll() is not None
+        run.stop(grace=INTERRUPTED_GRACE_SECS)
         step = checkpoint_step(self.model_dir)
         where = (f"checkpoint at global step {step} in {self.model_dir}" if step is not None
                  else f"no checkpoint yet in {self.model_dir}")
-        self.log(f"Stopped {len(self.processes.procs)} task(s)"
-                 f"{' after the chief saved' if saved else ''}; "
-                 f"{where}; run the same command again to continue from it")
+        how = (" after the chief saved" if saved
+               else "; the chief ended without saving" if chief_ended
+               else f"; the chief did not save within {CHIEF_SAVE_SECS:g} s, so its steps "
+                    "since the last checkpoint are lost")
+        return (f"stopped {len(run.procs)} task(s){how}; {where}; "
+                "run the same command again to continue from it")
 
     def result(self, bar):
         """Return the :class:`ClusterResult` of the finished run, from what the tasks left."""

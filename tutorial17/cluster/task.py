@@ -119,11 +119,18 @@ class StatusFileHook(tf.train.SessionRunHook):
     The record is ``{"step", "loss", "local_steps", "time"}``, so a launcher can
     show one progress line for the whole cluster: ``step`` is the global step
     (all trainers' steps), ``local_steps`` this task's own. Writes are atomic.
+    With ``saves``, for the chief, the training session's end writes
+    ``{"step", "saved": true, ...}``: the Estimator's ``CheckpointSaverHook`` (a
+    chief-only hook, so its ``end`` runs before this one's) has then saved
+    ``step``, and what the task does afterwards (closing the gRPC session,
+    TensorFlow's teardown) saves nothing, so a launcher that is stopping the
+    cluster need not wait for it.
     """
 
-    def __init__(self, path, interval=STATUS_INTERVAL_SECS):
+    def __init__(self, path, interval=STATUS_INTERVAL_SECS, saves=False):
         self._path = Path(path)
         self._interval = interval
+        self._saves = saves
         self._last = 0.0
         self.local_steps = 0
 
@@ -146,6 +153,11 @@ class StatusFileHook(tf.train.SessionRunHook):
             write_status(self._path, step=int(results["step"]) + 1,
                          loss=float(results["loss"]) if "loss" in results else None,
                          local_steps=self.local_steps)
+
+    def end(self, session):
+        if self._saves:
+            write_status(self._path, step=int(session.run(self._global_step)),
+                         local_steps=self.local_steps, saved=True)
 
 
 def write_status(path, **fields):
@@ -263,7 +275,7 @@ def run_task(options, status_file=None, progress=False, log=print, lock=True):
     hooks = []
     status_hook = None
     if status_file is not None:
-        status_hook = StatusFileHook(status_file)
+        status_hook = StatusFileHook(status_file, saves=task_type in ("chief", "local"))
         hooks.append(status_hook)
     if progress and task_type != "evaluator":
         hooks.append(ProgressHook(num_steps=None, desc=f"{task_type} {index}"))
