@@ -95,5 +95,14 @@ def test_the_runtime_dependencies_are_ranges_with_one_exception():
     assert len(tensorflow) == 1 and str(tensorflow[0].specifier) == ">=2.15.1"
 
 
+def test_tf_keras_is_never_a_plain_dependency():
+    # Declared, a missing tf-keras would make pip pick the newest one and replace the
+    # environment's TensorFlow with the release it requires (tried: TF 2.20 became 2.21).
+    names = {canonical(Requirement(t).name) for t in PYPROJECT["dependencies"]}
+    assert "tf-keras" not in names and "keras" not in names
+    assert [str(Requirement(t)) for t in PYPROJECT["optional-dependencies"]["keras2"]] == [
+        "tf-keras>=2.16"]
+
+
 def test_the_repository_url_is_declared_once():
     assert PYPROJECT["urls"]["Repository"] == "https://github.com/tutorial17/tutorial17"
