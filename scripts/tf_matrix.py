@@ -12,7 +12,7 @@ smoke mode, then prints a table. ``--speed`` also runs ``python -m tutorial17 wa
 start-up included) and the lines it printed to stderr besides its progress bar.
 
     python scripts/tf_matrix.py [--releases 2.18 2.20] [--python 3.12] [--jobs 2]
-                                [--speed] [--lock FILE] [--pytest-args "..."]
+                                [--speed] [--lock FILE] [--pytest-args="..."]
 
 Needs the Pythons of the table (``scripts/find_python.sh`` finds them on PATH or under
 ``pyenv root``); standard library only, so any Python 3.9+ runs it.
@@ -264,7 +264,7 @@ def main(argv=None):
                         help=f"also time `walkthrough --steps {SPEED_STEPS}` in each")
     parser.add_argument("--lock", help="run each timed walkthrough under `flock LOCK`")
     parser.add_argument("--pytest-args", default="", type=shlex.split,
-                        help="more pytest arguments, e.g. \"--ignore tests/cluster\"")
+                        help="more pytest arguments, e.g. --pytest-args=\"tests/runtime\"")
     parser.add_argument("--no-tests", action="store_true",
                         help="skip the tests and the notebook (with --speed: time only)")
     parser.add_argument("--build-only", action="store_true",

@@ -8,6 +8,12 @@ Three stacks run the same code (``import tensorflow.compat.v1 as tf``):
 - TensorFlow 2.21.0 with ``tf-keras`` and ``tensorflow-estimator`` 2.15.0 on
   Python 3.12-3.13, through the estimator bridge below (docs/python-versions.md).
 
+Those are the project's own, locked stacks. Installed into an environment that has
+another TensorFlow (Colab, Kaggle, a user's own), the package runs on any release from
+2.15.1 on: 2.16-2.21 through the same bridge, each with the ``tf-keras`` of its release
+(``make test-matrix`` checks each). :func:`check_installed_stack` says in one line what
+such an environment lacks before TensorFlow is imported.
+
 Everything that depends on which of them runs lives in this module. The
 differences in what the package calls:
 
