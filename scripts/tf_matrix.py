@@ -171,7 +171,7 @@ def measure_speed(python, log, lock=None):
         found = json.loads(results.read_text())
     # The progress bar redraws itself on stderr; every other stderr line is noise.
     noise = [line for line in proc.stderr.replace("\r", "\n").splitlines()
-             if line.strip() and not re.match(r"^\s*(DNN|CNN)\b.*\d+/\d+", line)]
+             if line.strip() and not re.match(r"^\s*(dnn|cnn)\b.*\d+/\d+", line, re.I)]
     rates = [found[m]["global_step"] / found[m]["train_seconds"] for m in ("dnn", "cnn")]
     return rates[0], rates[1], noise
 
