@@ -141,25 +141,27 @@ def parse_version(text):
 
 
 def installed_tensorflow_version():
-    """Return the installed TensorFlow's version text, read without importing it, or None."""
-    try:
-        from importlib import metadata
-    except ImportError:  # Python 3.7: the TensorFlow 1.15 stack, which needs no bridge
-        return None
+    """Return the installed TensorFlow's version text, read without importing it, or None.
+
+    Under whichever name it was installed: Colab's, Kaggle's and PyPI's ``tensorflow``, or
+    ``tensorflow-cpu`` and the others, which pip does not count as ``tensorflow``.
+    """
     for dist in ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos",
                  "tensorflow-intel", "tf-nightly"):
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            continue
+        version = installed_version(dist)
+        if version is not None:
+            return version
     return None
 
 
 def installed_version(distribution):
-    """Return an installed distribution's version text, read from its metadata, or None."""
+    """Return an installed distribution's version text, read from its metadata, or None.
+
+    None on Python 3.7 (the TensorFlow 1.15 stack, which needs no bridge): no metadata there.
+    """
     try:
         from importlib import metadata
-    except ImportError:  # Python 3.7: the TensorFlow 1.15 stack
+    except ImportError:
         return None
     try:
         return metadata.version(distribution)
