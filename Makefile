@@ -4,8 +4,9 @@
 #               (in-process, the walkthrough notebook's smoke run included; a few minutes)
 #   make test-all  the lint, then every test: the fast tier plus those marked slow (clusters of
 #               processes, every notebook, the other stack, servers); what .ci/run runs
-# Both create .venv-X.Y/ first for the interpreter they pick (pinned versions: pyproject.toml,
-# requirements-lock.txt for 3.11, requirements-lock-tf221.txt for 3.12 and 3.13).
+# Both create .venv-X.Y/ first for the interpreter they pick (pinned versions: requirements-lock.txt
+# for 3.11, requirements-lock-tf221.txt for 3.12 and 3.13, requirements-reference-pins.txt for 3.9
+# and 3.10; pyproject.toml declares the ranges the package installs with elsewhere).
 
 SHELL := /bin/bash
 # The first supported Python: 3.11, 3.10, 3.9 (TensorFlow 2.15.1, the reference stack), then
@@ -17,13 +18,14 @@ PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_
 VENV ?= .venv-$(PYTHON_VERSION)
 BIN := $(VENV)/bin
 # Every package pinned as tested: the reference stack on 3.11, the bridged stack on 3.12 and
-# 3.13 (the same pins for both); 3.9 and 3.10 use pyproject.toml's pins.
-LOCK := $(if $(filter 3.11,$(PYTHON_VERSION)),requirements-lock.txt,$(if $(filter 3.12 3.13,$(PYTHON_VERSION)),requirements-lock-tf221.txt))
+# 3.13 (the same pins for both); 3.9 and 3.10 pin the reference stack's own packages (their
+# other packages within pyproject.toml's ranges), since pyproject.toml declares ranges only.
+LOCK := $(if $(filter 3.11,$(PYTHON_VERSION)),requirements-lock.txt,$(if $(filter 3.12 3.13,$(PYTHON_VERSION)),requirements-lock-tf221.txt,requirements-reference-pins.txt))
 RUN_STAMP := $(shell date -u +%Y%m%d-%H%M%S)
 RUN_DIR ?= runs/$(RUN_STAMP)
 STEPS ?= 2000
 
-.PHONY: run test test-all lint venv gpu notebook notebooks tensorboard clean-venv python-check
+.PHONY: run test test-all lint venv gpu notebook notebooks tensorboard clean-venv python-check test-matrix
 .DEFAULT_GOAL := venv
 
 # Every goal but these needs Python 3.9-3.13: stop at once, in one line (status 2), without one.
@@ -90,6 +92,13 @@ notebooks: venv
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Every TensorFlow release the package supports (2.15.1, 2.16 ... 2.21), one environment each under
+# .matrix/: the fast tests and the walkthrough notebook in smoke mode, then a table (not part of
+# CI; docs/python-versions.md). MATRIX_ARGS passes options, e.g. MATRIX_ARGS="--releases 2.20 --speed".
+MATRIX_ARGS ?=
+test-matrix:
+	$(PYTHON) scripts/tf_matrix.py $(MATRIX_ARGS)
 
 # The original stack, TensorFlow 1.15, on the CPU (docs/tf1.md): needs a Python 3.7, e.g.
 #   make test-tf1 PYTHON37=~/.pyenv/versions/3.7.16/bin/python

@@ -9,6 +9,7 @@ from ._runtime import verbosity as _verbosity
 
 try:
     _tfcompat.check_python()
+    _tfcompat.check_installed_stack()       # tf-keras, protobuf: one line, before TensorFlow
     _verbosity.set_cpp_log_level_default()  # must happen before TensorFlow is imported
     _tfcompat.prepare_tensorflow_import()   # Keras 2 for tf.layers on TensorFlow >= 2.16
     with _verbosity.spurious_start_up_lines_dropped():

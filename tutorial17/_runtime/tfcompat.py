@@ -8,6 +8,12 @@ Three stacks run the same code (``import tensorflow.compat.v1 as tf``):
 - TensorFlow 2.21.0 with ``tf-keras`` and ``tensorflow-estimator`` 2.15.0 on
   Python 3.12-3.13, through the estimator bridge below (docs/python-versions.md).
 
+Those are the project's own, locked stacks. Installed into an environment that has
+another TensorFlow (Colab, Kaggle, a user's own), the package runs on any release from
+2.15.1 on: 2.16-2.21 through the same bridge, each with the ``tf-keras`` of its release
+(``make test-matrix`` checks each). :func:`check_installed_stack` says in one line what
+such an environment lacks before TensorFlow is imported.
+
 Everything that depends on which of them runs lives in this module. The
 differences in what the package calls:
 
@@ -32,6 +38,7 @@ calls :func:`prepare_tensorflow_import` before TensorFlow loads.
 """
 
 import importlib
+import importlib.util
 import os
 import sys
 import types
@@ -48,6 +55,17 @@ REFERENCE_TF = "2.15.1"
 BRIDGED_TF = "2.21.0"
 # The oldest release without tf.estimator: from here on the bridge supplies it.
 FIRST_TF_WITHOUT_ESTIMATOR = (2, 16)
+# The newest release checked by the matrix (scripts/tf_matrix.py, docs/python-versions.md): a
+# newer one gets one warning line at import and is used all the same.
+NEWEST_VERIFIED_TF = (2, 21)
+# TensorFlow 2.20 and older write graphs with text_format.MessageToString(float_format=...),
+# which protobuf 7 removed (6.33 still has it): training would fail at its first checkpoint.
+# 2.16-2.19 cap protobuf below 5 or 6 themselves; 2.20 declares only protobuf>=5.28, so pip
+# picks 7. With protobuf 5.29 (Colab's) and 6.33, 2.20 runs the walkthrough.
+FIRST_PROTOBUF_WITHOUT_FLOAT_FORMAT = (7, 0)
+FIRST_TF_FOR_PROTOBUF_7 = (2, 21)
+PROTOBUF_FIX = 'pip install "protobuf<7"'
+RESTART_TEXT = "then restart Python (in a notebook: restart the kernel or runtime)"
 
 SUPPORTED_TEXT = (f"supported: TensorFlow {REFERENCE_TF} on Python 3.9-3.11, TensorFlow "
                   f"{BRIDGED_TF} with tf-keras and tensorflow-estimator 2.15.0 "
@@ -84,11 +102,13 @@ def check_python(version=None):
 def report_unsupported_in_one_line(error):
     """Make an uncaught :class:`UnsupportedStackError` print as one line, not a traceback.
 
-    Chains to the previous ``sys.excepthook`` for every other exception; Jupyter,
-    which does not use the hook, shows the exception as usual.
+    In a script, through ``sys.excepthook``, chained to the previous hook for every other
+    exception; in IPython and Jupyter (Colab, Kaggle), which do not use that hook, through
+    IPython's handler for this one exception class, when no other handler is set there.
     """
     if not isinstance(error, UnsupportedStackError):
         return
+    _report_in_ipython()
     previous = sys.excepthook
 
     def hook(kind, value, traceback):
@@ -100,6 +120,20 @@ def report_unsupported_in_one_line(error):
     sys.excepthook = hook
 
 
+def _report_in_ipython():
+    """Show :class:`UnsupportedStackError` as one ``error:`` line in a running IPython kernel."""
+    ipython_module = sys.modules.get("IPython")
+    shell = ipython_module.get_ipython() if ipython_module else None
+    if shell is None or shell.custom_exceptions not in ((), (UnsupportedStackError,)):
+        return
+
+    def one_line(shell, kind, value, traceback, tb_offset=None):
+        # An error output whose whole traceback is this line (IPython ignores the return value).
+        shell._showtraceback(kind, value, [f"error: {value}"])
+
+    shell.set_custom_exc((UnsupportedStackError,), one_line)
+
+
 def parse_version(text):
     """Return ``(major, minor)`` of a version text such as ``"2.21.0"`` or ``"2.22.0rc0"``."""
     parts = text.split(".")
@@ -107,18 +141,88 @@ def parse_version(text):
 
 
 def installed_tensorflow_version():
-    """Return the installed TensorFlow's version text, read without importing it, or None."""
-    try:
-        from importlib import metadata
-    except ImportError:  # Python 3.7: the TensorFlow 1.15 stack, which needs no bridge
-        return None
+    """Return the installed TensorFlow's version text, read without importing it, or None.
+
+    Under whichever name it was installed: Colab's, Kaggle's and PyPI's ``tensorflow``, or
+    ``tensorflow-cpu`` and the others, which pip does not count as ``tensorflow``.
+    """
     for dist in ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos",
                  "tensorflow-intel", "tf-nightly"):
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            continue
+        version = installed_version(dist)
+        if version is not None:
+            return version
     return None
+
+
+def installed_version(distribution):
+    """Return an installed distribution's version text, read from its metadata, or None.
+
+    None on Python 3.7 (the TensorFlow 1.15 stack, which needs no bridge): no metadata there.
+    """
+    try:
+        from importlib import metadata
+    except ImportError:
+        return None
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def module_installed(name):
+    """Tell whether a top-level module can be imported, without importing it."""
+    if name in sys.modules:
+        return sys.modules[name] is not None
+    return importlib.util.find_spec(name) is not None
+
+
+def stack_problem(tf_version, protobuf_version, has_tf_keras):
+    """Return, in one line, why this TensorFlow stack cannot run the package and the fix; or None.
+
+    Decided from versions alone, before TensorFlow is imported, so the line comes first
+    instead of a failure deep inside TensorFlow later.
+    """
+    if tf_version is None or not needs_bridge(tf_version):
+        return None
+    minor = ".".join(str(n) for n in parse_version(tf_version))
+    if not has_tf_keras:
+        return (f"TensorFlow {tf_version} comes with Keras 3, which has no tf.compat.v1.layers "
+                f"and no canned estimators; tutorial17 needs Keras 2, the tf-keras package of "
+                f'the same release: pip install "tf-keras~={minor}.0", {RESTART_TEXT}')
+    if (protobuf_version is not None
+            and parse_version(protobuf_version) >= FIRST_PROTOBUF_WITHOUT_FLOAT_FORMAT
+            and parse_version(tf_version) < FIRST_TF_FOR_PROTOBUF_7):
+        return (f"TensorFlow {tf_version} cannot save checkpoints with protobuf "
+                f"{protobuf_version} (TensorFlow 2.21 is the first to support protobuf 7): "
+                f"{PROTOBUF_FIX}, {RESTART_TEXT}")
+    return None
+
+
+def newer_than_verified_text(tf_version):
+    """Return the one warning line for a TensorFlow newer than the newest verified, or None."""
+    if tf_version is None or parse_version(tf_version) <= NEWEST_VERIFIED_TF:
+        return None
+    newest = ".".join(str(n) for n in NEWEST_VERIFIED_TF)
+    return (f"warning: tutorial17 was checked with TensorFlow 2.15 to {newest}; TensorFlow "
+            f"{tf_version} is newer and is used all the same: if the estimator bridge fails, "
+            f"install {BRIDGED_TF} (pip install \"tensorflow=={BRIDGED_TF}\" "
+            f"\"tf-keras=={BRIDGED_TF}\")")
+
+
+def check_installed_stack():
+    """Check the installed TensorFlow, its Keras 2 and protobuf before TensorFlow is imported.
+
+    Raises :class:`UnsupportedStackError` in one line naming the fix for a stack known to
+    fail; prints one warning line on stderr for a TensorFlow newer than the newest verified.
+    """
+    tf_version = installed_tensorflow_version()
+    problem = stack_problem(tf_version, installed_version("protobuf"),
+                            module_installed("tf_keras"))
+    if problem:
+        raise UnsupportedStackError(problem)
+    warning = newer_than_verified_text(tf_version)
+    if warning:
+        print(warning, file=sys.stderr)
 
 
 def needs_bridge(version_text):
@@ -138,15 +242,90 @@ def prepare_tensorflow_import():
 def start_tensorflow():
     """Import TensorFlow with ``tf.compat.v1.estimator`` in place, on any supported stack.
 
-    On TF >= 2.16 this also lists the devices once, so that the driver's start-up
-    lines print now, while :mod:`tutorial17._runtime.verbosity` drops the spurious ones,
-    rather than in the middle of the first training run.
+    On TF >= 2.16 this also lists the devices and runs one tiny session, so that the
+    driver's start-up lines and those of the first session run print now, while
+    :mod:`tutorial17._runtime.verbosity` drops the spurious ones, rather than in the middle
+    of the first training run.
     """
+    imported_before = "tensorflow" in sys.modules
     import tensorflow as tf_root
 
+    bridged = needs_bridge(tf_root.__version__)
+    if bridged:  # Keras 3 already in use: say so before the estimator's import trips on it
+        _refuse_keras_3(tf_root, imported_before)
     install_estimator_bridge()
-    if needs_bridge(tf_root.__version__):
+    if bridged:
+        _refuse_keras_3(tf_root, imported_before)
         tf_root.config.list_physical_devices()  # tf2-only: the bridged stack's start-up lines
+        _run_first_session(tf_root.compat.v1)
+
+
+def _run_first_session(tf):
+    """Run one tiny graph now, so the lines TensorFlow prints at its first session run print now.
+
+    TensorFlow 2.20 prints absl's "All log messages before absl::InitializeLog()" notice and
+    "MLIR V1 optimization pass is not enabled" once per process, at the first session run;
+    run here, inside the start-up filter, they are dropped instead of showing in training.
+    """
+    with tf.Graph().as_default() as graph:
+        total = tf.constant(1.0) + 1.0
+        with tf.Session(graph=graph) as session:
+            session.run(total)
+
+
+def _refuse_keras_3(tf_root, imported_before):
+    problem = keras_choice_problem(tf_root.__version__, keras_choices(tf_root), imported_before)
+    if problem:
+        raise UnsupportedStackError(problem)
+
+
+def keras_choices(tf_root):
+    """Return which Keras TensorFlow's lazy ``tf.keras`` loaders picked, for those that picked.
+
+    On TF >= 2.16, ``tf.keras`` and ``tf.compat.v1.layers`` are loaders that read
+    ``TF_USE_LEGACY_KERAS`` when first used, record ``"tf_keras"`` or ``"keras_3"``, and
+    then give way to the module they loaded. Read without using them (an unused loader has
+    not picked yet).
+    """
+    choices = {}
+    for name, loader in (("tf.keras", getattr(tf_root, "keras", None)),
+                         ("tf.compat.v1.layers", getattr(tf_root.compat.v1, "layers", None))):
+        if not isinstance(loader, types.ModuleType):
+            continue
+        state = vars(loader)  # not getattr: that would make a loader pick
+        if "_tfll_initialized" in state:  # still the loader: its choice, once made
+            choice = state.get("_tfll_keras_version")
+        else:  # once used, the loader puts the module it loaded in its place
+            choice = _keras_of_module(loader.__name__)
+        if choice is not None:
+            choices[name] = choice
+    return choices
+
+
+def _keras_of_module(name):
+    """Tell which Keras a module loaded for ``tf.keras`` belongs to, from its name."""
+    if name.startswith("tf_keras"):
+        return "tf_keras"
+    if name.startswith("keras._tf_keras"):  # Keras 3's tf.keras namespace
+        return "keras_3"
+    return "keras_2" if name.startswith("keras") else None  # keras 2.15: TF 2.15's own
+
+
+def keras_choice_problem(tf_version, choices, imported_before):
+    """Return the one line for a TensorFlow that picked Keras 3 for its TF1 layers, or None.
+
+    ``choices`` is :func:`keras_choices`; ``imported_before`` tells whether TensorFlow
+    was imported before tutorial17, the usual way to get there.
+    """
+    keras_3 = sorted(name for name, choice in choices.items() if choice == "keras_3")
+    if not keras_3:
+        return None
+    why = ("TensorFlow was imported, and its Keras used, before tutorial17"
+           if imported_before else f"{LEGACY_KERAS_ENV} was not in effect")
+    return (f"TensorFlow {tf_version} has already picked Keras 3 for {' and '.join(keras_3)} "
+            f"({why}), and the estimators need Keras 2: restart Python (in a notebook: "
+            f"restart the kernel or runtime) and import tutorial17 before TensorFlow, or set "
+            f"{LEGACY_KERAS_ENV}=1 before TensorFlow is imported")
 
 
 def install_estimator_bridge():

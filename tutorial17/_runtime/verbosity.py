@@ -31,14 +31,17 @@ def set_cpp_log_level_default():
 
 
 # Printed by TensorFlow's start-up at "error" level, GPU or not, and harmless: the CUDA
-# build of 2.15 registers its factories twice; 2.21 (the 3.12/3.13 stack) logs before absl
-# is set up, whatever TF_CPP_MIN_LOG_LEVEL says, and reports a machine without an NVIDIA
-# driver (`python -m tutorial17 info` lists the devices TensorFlow does find).
+# build of 2.15 registers its factories twice; 2.16-2.21 (the bridged releases) log before
+# absl is set up, whatever TF_CPP_MIN_LOG_LEVEL says, report a machine without an NVIDIA
+# driver (`python -m tutorial17 info` lists the devices TensorFlow does find), and 2.20 says
+# at its first session run that an MLIR pass is off (tfcompat runs that session at import).
+# make test-matrix checks every release's start-up against this list.
 SPURIOUS_START_UP_LINES = re.compile(
     r"Unable to register (cuDNN|cuFFT|cuBLAS) factory: Attempting to register factory"
     r"|All log messages before absl::InitializeLog\(\) is called are written to STDERR"
     r"|cudart_stub\.cc:\d+\] Could not find cuda drivers on your machine"
     r"|failed call to cuInit: INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR \(303\)"
+    r"|mlir_graph_optimization_pass\.cc:\d+\] MLIR V1 optimization pass is not enabled"
     r"|oneDNN custom operations are on")
 
 
