@@ -308,3 +308,20 @@ def test_exercises_image_files_input_fn_is_the_packages(labels, tiny_data, tmp_p
         np.testing.assert_array_equal(ours[1], tiny_data.test.cls[:count])
     else:
         assert ours[1] is None and package[1] is None
+
+
+# --- make notebooks off the reference stack -------------------------------------------
+
+def test_make_notebooks_stops_off_the_reference_stack(monkeypatch, capsys):
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    import run_notebooks
+
+    assert run_notebooks.reference_stack_problem((3, 11)) is None
+    problem = run_notebooks.reference_stack_problem((3, 12))
+    assert "Python 3.12" in problem and "OTHER_STACK=1" in problem
+    monkeypatch.setattr(run_notebooks, "reference_stack_problem", lambda: problem)
+    monkeypatch.setattr(run_notebooks, "execute_notebook",
+                        lambda *args, **kwargs: pytest.fail("a notebook was run"))
+    assert run_notebooks.main([]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and problem in err
