@@ -5,7 +5,11 @@ step count); ``tests/test_notebooks.py`` uses the same functions in smoke mode.
 Progress bars are kept in their final state only, and a notebook whose outputs
 hold a machine path, a TensorFlow log line or stray stderr text is not written.
 
-    python scripts/run_notebooks.py [--model-root DIR] [NOTEBOOK ...]
+    python scripts/run_notebooks.py [--model-root DIR] [--other-stack] [NOTEBOOK ...]
+
+The committed outputs come from the reference stack (TensorFlow 2.15.1 on
+Python 3.9-3.11); elsewhere it stops before running anything unless told
+``--other-stack``.
 """
 
 import argparse
@@ -13,6 +17,8 @@ import os
 import re
 import sys
 from pathlib import Path
+
+from tutorial17._runtime.tfcompat import REFERENCE_PYTHONS, REFERENCE_TF
 
 import nbformat
 from nbclient import NotebookClient
@@ -109,6 +115,16 @@ def execution_order_ok(nb):
     return counts == list(range(1, len(counts) + 1))
 
 
+def reference_stack_problem(version_info=sys.version_info):
+    """Return why this interpreter must not write the committed outputs, or None."""
+    if tuple(version_info[:2]) in REFERENCE_PYTHONS:
+        return None
+    return (f"the committed outputs come from the reference stack (TensorFlow {REFERENCE_TF} on "
+            f"Python 3.9-3.11) and this is Python {version_info[0]}.{version_info[1]}: run "
+            f"`make notebooks PYTHON=python3.11`, or add OTHER_STACK=1 to overwrite them "
+            f"anyway (`git checkout notebooks/` restores them)")
+
+
 def main(argv=None):
     """Execute the notebooks given (default: all), check them and save them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -116,7 +132,13 @@ def main(argv=None):
                         help="notebooks to run (default: all in notebooks/)")
     parser.add_argument("--model-root", type=Path,
                         help="TUTORIAL17_MODEL_ROOT for the run (default: the environment's)")
+    parser.add_argument("--other-stack", action="store_true",
+                        help="write the outputs even off the reference stack (Python 3.9-3.11)")
     args = parser.parse_args(argv)
+    problem = reference_stack_problem()
+    if problem and not args.other_stack:
+        print(f"make notebooks: nothing run: {problem}", file=sys.stderr)
+        return 2
 
     env = {"TUTORIAL17_SMOKE": "0"}
     if args.model_root is not None:

@@ -3,19 +3,83 @@
 :func:`step_bar` and :func:`show_step` draw the line; :class:`ProgressHook` feeds
 it from a training session, the cluster launcher from its chief's reports, and
 :class:`tutorial17.migrate.KerasProgress` from Keras's ``Model.fit``.
+
+In a terminal and in Jupyter the line redraws itself in place. Anywhere else (a
+log file, a pipe: ``make run > log``) carriage returns would leave every redraw in
+the file, so the line is printed as plain lines instead, one per tenth of the way.
 """
 
 import sys
+import time
 
 import tensorflow.compat.v1 as tf
 from tqdm import tqdm
 
+LOG_LINES = 10
+"""Lines a bar of known length prints where it cannot redraw: one per tenth of the way."""
+LOG_INTERVAL_SECONDS = 60
+"""Seconds between two lines of a bar of unknown length where it cannot redraw."""
+LOG_FORMAT = ("{desc}: {percentage:3.0f}% {n_fmt}/{total_fmt} "
+              "[{elapsed}<{remaining}, {rate_fmt}{postfix}]")
+
+
+def redraws_in_place(file):
+    """Tell whether ``file`` shows a redrawn line in place: a terminal, or Jupyter's output."""
+    isatty = getattr(file, "isatty", None)
+    try:
+        if isatty is not None and isatty():
+            return True
+    except ValueError:  # a closed file
+        return False
+    return type(file).__module__.split(".")[0] == "ipykernel"
+
+
+class LogLines(tqdm):
+    """A tqdm bar for a log: plain lines, without carriage returns.
+
+    It prints a line when it starts, one each time another tenth of ``total`` is
+    done (every :data:`LOG_INTERVAL_SECONDS` when ``total`` is unknown) and the
+    final state when it closes, unless that was the last line printed.
+    """
+
+    def __init__(self, *args, **kwargs):
+        self._shown = None  # the (tenth or time slot, n) of the last line printed
+        self._started = time.monotonic()
+        kwargs.update(mininterval=0, miniters=1, leave=False)  # display() decides
+        if kwargs.get("total"):
+            kwargs["bar_format"] = LOG_FORMAT
+        super().__init__(*args, **kwargs)
+
+    def _slot(self):
+        if self.total:
+            return int(LOG_LINES * self.n / self.total)
+        return int((time.monotonic() - self._started) // LOG_INTERVAL_SECONDS)
+
+    def display(self, msg=None, pos=None):
+        closing = msg == ""  # tqdm.close() of a bar that is not left in place
+        slot = (self._slot(), self.n)
+        if self._shown is not None and (
+                slot == self._shown or (not closing and slot[0] == self._shown[0])):
+            return False
+        self._shown = slot
+        self.fp.write(self.__str__() + "\n")
+        self.fp.flush()
+        return False  # nothing for close() to clear with a carriage return
+
+    def clear(self, nolock=False):
+        """Nothing to clear: the lines printed stay (tqdm.write calls this)."""
+
 
 def step_bar(total, desc, file=None, initial=0, mininterval=0.5):
-    """Return a tqdm bar of ``total`` steps (None: unknown) on ``file`` (default stderr)."""
-    return tqdm(total=total, initial=initial, desc=desc, unit="step",
-                file=file if file is not None else sys.stderr, mininterval=mininterval,
-                dynamic_ncols=False, ncols=100, leave=True)
+    """Return a tqdm bar of ``total`` steps (None: unknown) on ``file`` (default stderr).
+
+    It redraws one line in a terminal and in Jupyter, and prints plain lines
+    elsewhere (:class:`LogLines`).
+    """
+    file = file if file is not None else sys.stderr
+    bar_class = tqdm if redraws_in_place(file) else LogLines
+    return bar_class(total=total, initial=initial, desc=desc, unit="step", file=file,
+                     mininterval=mininterval, dynamic_ncols=False, ncols=100, leave=True)
 
 
 def show_step(bar, done, step, loss=None, note=""):
