@@ -1,6 +1,7 @@
 """Training that is killed or interrupted loses nothing it had saved and resumes cleanly."""
 
 import os
+import pty
 import re
 import signal
 import subprocess
@@ -25,13 +26,13 @@ WAIT_SECONDS = 300  # generous: TensorFlow's import and graph building on a load
 STEP_IN_NAME = re.compile(r"model\.ckpt-(\d+)$")
 
 
-def _start_training(model_dir, data_dir, *extra):
+def _start_training(model_dir, data_dir, *extra, stderr=subprocess.PIPE):
     """The real command line, training 'for ever' in its own process."""
     return subprocess.Popen(
         [sys.executable, "-m", "tutorial17", "train", "--model", "dnn",
          "--model-dir", str(model_dir), "--data-dir", str(data_dir),
          "--steps", ENDLESS_STEPS, *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        stdout=subprocess.PIPE, stderr=stderr)
 
 
 def _checkpoint_steps(model_dir):
@@ -94,8 +95,11 @@ class _StderrReader(threading.Thread):
         self.stream, self.text = stream, ""
 
     def run(self):
-        for chunk in iter(lambda: self.stream.read1(4096), b""):
-            self.text += chunk.decode(errors="replace")
+        try:
+            for chunk in iter(lambda: self.stream.read1(4096), b""):
+                self.text += chunk.decode(errors="replace")
+        except OSError:  # a terminal's reading end once the process has gone (EIO)
+            pass
 
     def last_step(self):
         steps = re.findall(r"step=(\d+)", self.text)
@@ -106,13 +110,18 @@ class _StderrReader(threading.Thread):
 def test_ctrl_c_in_the_cli_saves_a_checkpoint_and_exits_130(tiny_data_dir, tmp_path):
     model_dir = tmp_path / "dnn"
     # Default checkpoint timing (every 10 minutes): the only checkpoints are the one of
-    # step 0 at the start and the one Ctrl-C saves.
-    proc = _start_training(model_dir, tiny_data_dir)
-    reader = _StderrReader(proc.stderr)
+    # step 0 at the start and the one Ctrl-C saves. Its stderr is a terminal, as for whoever
+    # presses Ctrl-C: the progress line redraws there at every step (in a pipe it would print
+    # only a line per tenth of the way).
+    terminal, terminal_end = pty.openpty()
+    proc = _start_training(model_dir, tiny_data_dir, stderr=terminal_end)
+    os.close(terminal_end)
+    reader = _StderrReader(os.fdopen(terminal, "rb"))
     reader.start()
     try:
-        wait_for(lambda: reader.last_step() >= 3, WAIT_SECONDS, "step 3 on the progress line",
-                 proc=proc)
+        wait_for(lambda: reader.last_step() >= 3 or proc.poll() is not None, WAIT_SECONDS,
+                 "step 3 on the progress line")
+        assert proc.poll() is None, f"train ended (status {proc.returncode}): {reader.text}"
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=WAIT_SECONDS)
     finally:
