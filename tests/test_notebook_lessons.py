@@ -38,17 +38,6 @@ EXERCISES = NOTEBOOKS_DIR / "17_Estimator_API_Exercises.ipynb"
 STEPS = 4
 
 needs_keras = pytest.mark.skipif(IS_TF1, reason="Keras 2.15 or 3 need TensorFlow 2")
-# The exercises notebook's first cell and its solutions in cells (commit 3d73fb9) wait for a full
-# re-execution of that notebook (about 30 min on a quiet 2-core machine), which could not be done
-# in time; until then its committed copy is the last full run. Strict: these fail once it is done.
-EXERCISES_RERUN_PENDING = pytest.mark.xfail(
-    strict=True, reason="exercises notebook: first cell and solution cells await its next full run")
-
-
-def notebook_params():
-    """The notebooks, the exercises' marked as pending (see EXERCISES_RERUN_PENDING)."""
-    return [pytest.param(path, marks=EXERCISES_RERUN_PENDING) if path == EXERCISES else path
-            for path in NOTEBOOKS]
 
 
 def repository_url():
@@ -112,12 +101,12 @@ def first_cell(path):
     return code_cells(path)[0]
 
 
-@pytest.mark.parametrize("path", notebook_params(), ids=lambda path: path.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_first_cell_names_the_repository_of_pyproject(path):
     assert f'REPOSITORY = "{repository_url()}"' in first_cell(path)
 
 
-@pytest.mark.parametrize("path", notebook_params(), ids=lambda path: path.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_first_cell_imports_neither_tensorflow_nor_tutorial17(path):
     """tutorial17 must load before TensorFlow (it quiets the logs and supplies tf.estimator)."""
     imported = set()
@@ -143,13 +132,13 @@ def _run_first_cell(path, monkeypatch, install=False):
     return commands
 
 
-@pytest.mark.parametrize("path", notebook_params(), ids=lambda path: path.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_first_cell_does_nothing_in_a_clone(path, monkeypatch, capsys):
     assert _run_first_cell(path, monkeypatch) == []
     assert capsys.readouterr().out == ""
 
 
-@pytest.mark.parametrize("path", notebook_params(), ids=lambda path: path.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_first_cell_without_tutorial17_prints_one_line_saying_what_to_run(
         path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "tutorial17", None)  # find_spec: not importable
@@ -161,7 +150,7 @@ def test_first_cell_without_tutorial17_prints_one_line_saying_what_to_run(
     assert "pip install -e tutorial17" in lines[0] and "INSTALL_TUTORIAL17 = True" in lines[0]
 
 
-@pytest.mark.parametrize("path", notebook_params(), ids=lambda path: path.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_first_cell_with_the_flag_clones_and_installs(path, monkeypatch, capsys, tmp_path):
     monkeypatch.setitem(sys.modules, "tutorial17", None)
     monkeypatch.chdir(tmp_path)
@@ -269,7 +258,6 @@ def test_migration_notebook_conversion_is_migrate_to_keras(model, trained_dirs, 
 
 # --- The exercises notebook: one-hot labels and image files ---------------------------
 
-@EXERCISES_RERUN_PENDING
 @pytest.mark.parametrize("mode", [tf.estimator.ModeKeys.TRAIN, tf.estimator.ModeKeys.EVAL,
                                   tf.estimator.ModeKeys.PREDICT])
 def test_exercises_one_hot_model_fn_is_the_packages(mode, tiny_data):
@@ -300,7 +288,6 @@ def _batches(input_fn):
     return np.concatenate(images), (np.concatenate(labels) if labels else None)
 
 
-@EXERCISES_RERUN_PENDING
 @pytest.mark.parametrize("labels", [False, True])
 def test_exercises_image_files_input_fn_is_the_packages(labels, tiny_data, tmp_path):
     count = 20
