@@ -8,7 +8,7 @@ launcher. It prints, per round, the seconds from the signal until the launcher
 exited and until every task had gone, the launcher's last line, and which
 processes were still alive after each second. Then the max and median.
 
-    flock /work/notes/cpu.lock .venv-3.11/bin/python benchmarks/cluster_interrupt.py --rounds 10
+    flock <lock file> .venv-3.11/bin/python benchmarks/cluster_interrupt.py --rounds 10
 
 ``--stacks-after S`` dumps the Python stacks (``py-spy dump``, if ``py-spy`` is on
 PATH) of every process still alive S seconds after the signal into the round's
