@@ -66,11 +66,15 @@ run: venv
 lint: venv
 	$(BIN)/ruff check .
 
+# The fast tier runs on TEST_WORKERS processes (pytest-xdist; a test file stays on one of them);
+# the slow tier runs on one, since clusters and servers time themselves against the clock.
+TEST_WORKERS ?= 2
 test: venv lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-all: venv lint
-	$(BIN)/python -m pytest -q --run-slow
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -q -m slow
 
 # JupyterLab at the repository root (so the notebooks' links to docs/ work), the walkthrough open;
 # the arguments live in scripts/jupyter_lab.py, which the links test starts the same way.

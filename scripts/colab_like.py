@@ -26,7 +26,7 @@ COLAB_PYTHON = "3.13"
 COLAB = ("tensorflow==2.20.0", "tf_keras==2.20.1", "keras==3.13.2", "tensorboard==2.20.0",
          "protobuf==5.29.6", "numpy==2.2.6", "matplotlib==3.10.0", "tqdm==4.67.1")
 TEST_TOOLS = ("pytest==8.3.5", "hypothesis==6.127.9", "nbclient==0.10.2", "nbformat==5.10.4",
-              "ipykernel==6.29.5")
+              "ipykernel==6.29.5", "pytest-xdist==3.6.1")
 
 
 def freeze_diff(before, after):

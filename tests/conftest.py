@@ -1,7 +1,8 @@
 """Shared fixtures: a tiny but real slice of MNIST, written once per test session.
 
 Also the two tiers: tests marked ``@pytest.mark.slow`` (clusters of processes, whole
-notebooks but the walkthrough's smoke run, the other stack, servers, extra environments)
+notebooks but the walkthrough's smoke run, the other stack, servers, extra environments,
+any second Python process that loads TensorFlow)
 run only with ``--run-slow`` (``make test-all``) or when ``-m`` selects them; plain
 ``pytest`` (``make test``) runs the fast tier.
 """
@@ -42,6 +43,17 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=slow)
         items[:] = [item for item in items if not item.get_closest_marker("slow")]
     config._tutorial17_slow_left_out = len(slow)
+    if hasattr(config, "workeroutput"):  # a pytest-xdist worker: tell the controller
+        config.workeroutput["slow_left_out"] = len(slow)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """Under ``pytest -n`` (make test) the workers collect; take their count of slow tests."""
+    left_out = getattr(node, "workeroutput", {}).get("slow_left_out", 0)
+    config = node.config
+    config._tutorial17_slow_left_out = max(getattr(config, "_tutorial17_slow_left_out", 0),
+                                           left_out)
 
 
 def pytest_terminal_summary(terminalreporter, config):

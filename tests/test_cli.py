@@ -55,6 +55,7 @@ def test_train_continues_then_evaluate_and_predict(model, tiny_data_dir, tmp_pat
     assert line.startswith("Predicted classes: ") and len(line.split(":")[1].split()) == 4
 
 
+@pytest.mark.slow  # TensorFlow loaded in a second process
 def test_info_lists_versions_and_data_dir():
     code, stdout, _ = run_cli("info")
     assert code == 0
@@ -81,6 +82,7 @@ def test_bad_arguments_give_one_line_and_status_2(args, message, tmp_path, monke
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
+@pytest.mark.slow  # TensorFlow loaded in a second process
 def test_bad_arguments_in_a_real_process_exit_2_without_traceback():
     code, stdout, stderr = run_cli("predict", "--model", "cnn", "--model-dir", "/nonexistent")
     assert code == 2 and stdout == ""

@@ -92,6 +92,7 @@ def test_progress_redraws_in_a_terminal_and_in_jupyter():
     assert jupyter.count("\r") > 1 and jupyter.count("\n") == 1
 
 
+@pytest.mark.slow  # TensorFlow loaded in a second process
 def test_quiet_silences_info_and_deprecation_but_not_errors():
     code, _, stderr = run_python("-c", (
         "import warnings, tutorial17\n"
@@ -112,6 +113,7 @@ def test_quiet_silences_info_and_deprecation_but_not_errors():
     assert len(lines) == 2, stderr
 
 
+@pytest.mark.slow  # TensorFlow loaded in a second process
 def test_real_exceptions_still_show_their_message():
     code, _, stderr = run_python("-c", (
         "import tutorial17\n"

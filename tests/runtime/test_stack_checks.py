@@ -71,6 +71,7 @@ def import_with(tmp_path, fakes, code="import tutorial17\nprint('imported')"):
                           env=env, timeout=300)
 
 
+@pytest.mark.slow  # TensorFlow loaded in a second process
 @reads_versions
 def test_the_faked_metadata_is_what_the_package_reads(tmp_path):
     # Below 7, which TensorFlow 2.16-2.20 would refuse on import of the package itself.
@@ -109,6 +110,7 @@ def test_no_tf_keras_on_tensorflow_2_16_or_later_is_one_line(tmp_path):
     assert 'pip install "tf-keras~=2.18.0"' in proc.stderr
 
 
+@pytest.mark.slow  # TensorFlow loaded in a second process
 def test_a_newer_tensorflow_gets_one_warning_line_and_still_runs(tmp_path):
     if not tfcompat.USES_BRIDGE:
         pytest.skip("on 2.15.1 a TensorFlow faked as 2.16+ would turn on tf-keras, absent there")
@@ -150,6 +152,7 @@ def test_the_bridged_stack_runs_on_tf_keras():
     assert set(choices.values()) == {"tf_keras"}
 
 
+@pytest.mark.slow  # TensorFlow loaded in a second process
 def test_tensorflow_imported_first_with_keras_3_in_use_is_one_line(tmp_path):
     if not tfcompat.USES_BRIDGE:
         pytest.skip("TensorFlow 2.15.1 has Keras 2 built in: nothing can pick Keras 3 there")

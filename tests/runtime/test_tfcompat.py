@@ -60,6 +60,7 @@ def test_tf_estimator_is_there_on_every_stack():
     assert tfcompat.needs_bridge(tf.VERSION) == tfcompat.USES_BRIDGE
 
 
+@pytest.mark.slow  # TensorFlow loaded in a second process
 def test_on_the_reference_stack_the_bridge_does_nothing():
     # Run in a fresh interpreter, so nothing imported by other tests can hide a change.
     code = (
@@ -103,6 +104,7 @@ def test_a_tensorflow_the_bridge_cannot_serve_gets_one_line(monkeypatch):
     assert "2.15.1 on Python 3.9-3.11" in message and "Python 3.12-3.13" in message
 
 
+@pytest.mark.slow  # TensorFlow loaded in a second process
 def test_the_command_line_says_an_unsupported_tensorflow_in_one_line(tmp_path):
     # A tensorflow_estimator that breaks on import stands for a future TensorFlow that breaks
     # the bridge; on 2.15.1 TensorFlow loads it lazily, so the bridge is not involved there.
