@@ -27,6 +27,8 @@ COLAB = ("tensorflow==2.20.0", "tf_keras==2.20.1", "keras==3.13.2", "tensorboard
          "protobuf==5.29.6", "numpy==2.2.6", "matplotlib==3.10.0", "tqdm==4.67.1")
 TEST_TOOLS = ("pytest==8.3.5", "hypothesis==6.127.9", "nbclient==0.10.2", "nbformat==5.10.4",
               "ipykernel==6.29.5", "pytest-xdist==3.6.1")
+# As `make test` runs the fast tier: a test file per process, two processes.
+PARALLEL_TESTS = ["-n", "2", "--dist", "loadfile"]
 
 
 def freeze_diff(before, after):
@@ -85,7 +87,7 @@ def main(argv=None):
             print(f"error: installing the test tools failed; see {log_path}", file=sys.stderr)
             return 1
         print(f"environment ready after {time.perf_counter() - start:.0f} s", flush=True)
-        tests_ok, summary, seconds = tf_matrix.run_tests(python, log, [])
+        tests_ok, summary, seconds = tf_matrix.run_tests(python, log, PARALLEL_TESTS)
         print(f"fast tests: {summary} ({seconds:.0f} s)", flush=True)
         notebooks_ok, results = tf_matrix.smoke_notebooks(python, [], log)
     for result in results:
