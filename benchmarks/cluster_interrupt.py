@@ -33,7 +33,8 @@ from pathlib import Path
 import tutorial17  # noqa: F401  (quiet TensorFlow before it loads)
 from tutorial17 import data
 from tutorial17.checkpoints import checkpoint_step
-from tutorial17.cluster.launcher import RUNS_DIR, read_status
+from tutorial17.cluster.processes import RUNS_DIR
+from tutorial17.cluster.status import read_status
 from tutorial17.notebook import SMOKE_DATA_ARGS
 
 STARTUP_TIMEOUT = 300

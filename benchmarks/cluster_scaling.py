@@ -29,7 +29,8 @@ from pathlib import Path
 
 import tutorial17  # noqa: F401  (quiet TensorFlow before it loads)
 from tutorial17 import inputs, models, workflow
-from tutorial17.cluster.launcher import ClusterOptions, read_status, run_cluster
+from tutorial17.cluster.launcher import ClusterOptions, run_cluster
+from tutorial17.cluster.status import read_status
 from tutorial17.cluster.task import TaskOptions
 from tutorial17.data import read_data_sets
 

@@ -5,6 +5,8 @@ Every exception the package raises on purpose is defined here. All but
 turns into one line on stderr and exit status 2.
 """
 
+import re
+
 
 class Tutorial17Error(Exception):
     """Base class of every error the package raises on purpose."""
@@ -47,11 +49,46 @@ class UsageError(Tutorial17Error):
 
 
 class ClusterError(Tutorial17Error):
-    """A failed task of the local cluster, or a cluster run that did not finish in time."""
+    """A failed task of a cluster, or a cluster run that did not finish in time."""
 
 
 class ClusterConfigError(Tutorial17Error):
-    """A missing, malformed or inconsistent ``TF_CONFIG``."""
+    """A missing, malformed or inconsistent ``TF_CONFIG`` (or cluster spec)."""
+
+
+class ClusterOptionsError(ClusterError):
+    """Cluster options that rule a run out: fields that cannot go together, or a ``timeout`` hit.
+
+    The message names the fields of ``ClusterOptions`` (or ``TaskOptions``) as Python
+    does: ``num_ps``, ``mirrored=True``. ``option`` is the first field it names,
+    ``options`` all of them, and :meth:`worded` names them otherwise: the command
+    line passes its flags, so that its users read ``--ps``, ``--mirrored``.
+    """
+
+    _FIELD = re.compile(r"\{(\w+)(?:=([^{}]*))?\}")  # {field} or {field=value}
+
+    def __init__(self, template):
+        self.template = template
+        self.options = tuple(m.group(1) for m in self._FIELD.finditer(template))
+        self.option = self.options[0] if self.options else None
+        super().__init__(self.worded())
+
+    def worded(self, names=None):
+        """Return the message with each field named as ``names`` (field -> flag) says.
+
+        ``{num_ps=0}`` becomes ``--ps 0`` and ``{mirrored=True}`` becomes
+        ``--mirrored``; a field missing from ``names`` keeps its own name.
+        """
+        names = names or {}
+
+        def name(match):
+            field, value = match.groups()
+            flag = names.get(field)
+            if flag is None:
+                return field if value is None else f"{field}={value}"
+            return flag if value in (None, "True") else f"{flag} {value}"
+
+        return self._FIELD.sub(name, self.template)
 
 
 class TrainingInterrupted(KeyboardInterrupt):

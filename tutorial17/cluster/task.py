@@ -27,9 +27,10 @@ from .._runtime.interrupt import stop_on_interrupt
 from .._runtime.locking import lock_model_dir
 from ..checkpoints import latest_checkpoint
 from ..data import read_data_sets
-from ..errors import ClusterConfigError, Tutorial17Error
+from ..errors import ClusterConfigError, ClusterError, ClusterOptionsError
 from ..progress import ProgressHook, training_loss
 from .dataset_inputs import check_dataset_input_fn, make_dataset_input_fn
+from .status import write_status
 
 TF_CONFIG_ENV = "TF_CONFIG"
 TASK_TYPES = ("chief", "worker", "ps", "evaluator")
@@ -160,14 +161,6 @@ class StatusFileHook(tf.train.SessionRunHook):
                          local_steps=self.local_steps, saved=True)
 
 
-def write_status(path, **fields):
-    """Replace the JSON status file ``path``, atomically, with ``fields`` plus the time."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({**fields, "time": time.time()}))
-    os.replace(tmp, path)
-
-
 def wait_for_first_checkpoint(model_dir, timeout=CHIEF_WAIT_SECS, poll=0.25):
     """Block until the shared model directory holds a checkpoint.
 
@@ -178,9 +171,9 @@ def wait_for_first_checkpoint(model_dir, timeout=CHIEF_WAIT_SECS, poll=0.25):
     deadline = time.monotonic() + timeout
     while latest_checkpoint(model_dir) is None:
         if time.monotonic() > deadline:
-            raise Tutorial17Error(f"no checkpoint from the chief in {model_dir} after "
-                                  f"{timeout} s: is the chief running, and do all tasks "
-                                  "share this model directory?")
+            raise ClusterError(f"no checkpoint from the chief in {model_dir} after "
+                               f"{timeout} s: is the chief running, and do all tasks "
+                               "share this model directory?")
         time.sleep(poll)
 
 
@@ -206,7 +199,8 @@ def _vanished(error):
 
 
 def _unused_input_fn():
-    raise RuntimeError("a parameter server never reads input")
+    raise ClusterConfigError("TensorFlow asked a parameter server for input: TF_CONFIG names "
+                             "this task 'ps', which serves variables and trains nothing")
 
 
 def make_task_estimator(model, model_dir, mirrored=False, checkpoint_secs=CHECKPOINT_SECS,
@@ -304,8 +298,8 @@ def _task_role(mirrored):
     if tf_config is None:
         return "local", 0
     if mirrored:
-        raise ClusterConfigError(
-            "--mirrored trains in one process over its local GPUs; unset TF_CONFIG "
+        raise ClusterOptionsError(
+            "{mirrored=True} trains in one process over its local GPUs; unset TF_CONFIG "
             "(parameter-server tasks replicate across processes instead)")
     return tf_config["task"]["type"], tf_config["task"].get("index", 0)
 

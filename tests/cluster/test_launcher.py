@@ -1,11 +1,14 @@
-"""The local TensorFlow cluster (``cluster``, ``cluster-task``) on the tiny slice.
+"""A run of a local cluster, options in, result out (``tutorial17.cluster.launcher``).
 
-The cluster tests start real processes (parameter server, chief, worker,
-evaluator) talking gRPC on loopback; they use few steps and short checkpoint
-and evaluation intervals, and always stop what they started.
+The fast tests drive a run with small Python stand-ins for the tasks. The slow
+ones start real clusters (parameter server, chief, worker, evaluator) talking
+gRPC on loopback, through ``python -m tutorial17 cluster`` on the tiny slice;
+they use few steps and short checkpoint and evaluation intervals, and always
+stop what they started.
 """
 
 import glob
+import io
 import json
 import os
 import re
@@ -19,10 +22,11 @@ from tutorial17 import events
 from tutorial17._runtime.locking import lock_model_dir
 from tutorial17.cli import main
 from tutorial17.cluster import launcher as cluster
-from tutorial17.cluster import task as cluster_task
-from tutorial17.cluster.dataset_inputs import check_dataset_input_fn, make_dataset_input_fn
-from tutorial17.errors import InputError
-from tutorial17.inputs import make_train_input_fn
+from tutorial17.cluster.processes import RUNS_DIR
+from tutorial17.cluster.progress_line import ProgressLine
+from tutorial17.cluster.status import read_eval_metrics, read_status
+from tutorial17.cluster.task import TaskOptions
+from tutorial17.errors import ClusterError, ClusterOptionsError
 
 import numpy as np
 import pytest
@@ -41,87 +45,12 @@ def cluster_command(model_dir, data_dir, steps, *extra, model="dnn"):
 
 
 def run_dirs(model_dir):
-    return sorted(Path(model_dir, cluster.RUNS_DIR).iterdir())
+    return sorted(Path(model_dir, RUNS_DIR).iterdir())
 
 
 def checkpoint_step(model_dir):
     path = tf.train.latest_checkpoint(str(model_dir))
     return int(path.rsplit("-", 1)[1]) if path else None
-
-
-# --- Building blocks ---
-
-def test_cluster_spec_and_tf_config():
-    spec = cluster.make_cluster_spec(2, 1, [5000, 5001, 5002, 5003], host="10.0.0.1")
-    assert spec == {"chief": ["10.0.0.1:5000"], "worker": ["10.0.0.1:5001", "10.0.0.1:5002"],
-                    "ps": ["10.0.0.1:5003"]}
-    tasks = cluster.cluster_tasks(2, 1, evaluator=True)
-    assert [t.name for t in tasks] == ["ps-0", "chief-0", "worker-0", "worker-1", "evaluator-0"]
-    config = cluster.make_tf_config(spec, tasks[3])
-    assert config["task"] == {"type": "worker", "index": 1}
-    env = cluster.task_environment(tasks[-1], spec, base={"TF_CONFIG": "stale", "HOME": "/h"})
-    assert json.loads(env["TF_CONFIG"])["task"] == {"type": "evaluator", "index": 0}
-    assert cluster_task.read_tf_config(env) == json.loads(env["TF_CONFIG"])
-    local = cluster.task_environment(cluster.Task("local"), None, base={"TF_CONFIG": "x"})
-    assert "TF_CONFIG" not in local
-
-
-def test_free_ports_differ():
-    ports = cluster.pick_free_ports(6)
-    assert len(set(ports)) == 6 and all(0 < p < 65536 for p in ports)
-
-
-@pytest.mark.parametrize("text, message", [
-    ("{not json", "not valid JSON"),
-    ('{"cluster": {"chief": ["a:1"], "ps": ["b:2"]}}', "'task' object"),
-    ('{"cluster": {"chief": ["a:1"], "ps": ["b:2"]}, "task": {"type": "boss"}}', "'boss'"),
-    ('{"cluster": {"chief": ["a:1"]}, "task": {"type": "chief"}}', "'ps'"),
-    ('{"cluster": {"chief": ["a:1"], "ps": ["b:2"]}, "task": {"type": "worker", "index": 0}}',
-     "only 0 worker"),
-    ('{"cluster": {"chief": ["a:1"], "ps": ["b:2"], "evaluator": ["c:3"]}, '
-     '"task": {"type": "chief"}}', "evaluator"),
-])
-def test_bad_tf_config_is_one_clear_error(text, message):
-    with pytest.raises(cluster_task.ClusterConfigError, match=re.escape(message)):
-        cluster_task.read_tf_config({"TF_CONFIG": text})
-
-
-def test_each_trainer_shuffles_differently(tiny_data):
-    seeds = [cluster_task.shuffle_seed("chief", 0)] + [
-        cluster_task.shuffle_seed("worker", i) for i in range(3)]
-    assert len(set(seeds)) == 4
-    first_batches = []
-    for seed in seeds[:2]:
-        with tf.Graph().as_default():
-            features, labels = tf.data.make_one_shot_iterator(make_dataset_input_fn(
-                tiny_data.train.images, tiny_data.train.cls, seed=seed)()).get_next()
-            with tf.Session() as sess:
-                x, y = sess.run([features["x"], labels])
-        assert x.shape == (128, 784) and y.shape == (128,)
-        first_batches.append(y)
-    assert not np.array_equal(*first_batches)
-
-
-def test_dataset_eval_input_is_one_ordered_pass(tiny_data):
-    input_fn = make_dataset_input_fn(tiny_data.test.images, tiny_data.test.cls, shuffle=False)
-    with tf.Graph().as_default():
-        _, labels = tf.data.make_one_shot_iterator(input_fn()).get_next()
-        seen = []
-        with tf.Session() as sess, pytest.raises(tf.errors.OutOfRangeError):
-            while True:
-                seen.append(sess.run(labels))
-    assert [len(b) for b in seen] == [128, 128, 44]
-    np.testing.assert_array_equal(np.concatenate(seen), tiny_data.test.cls)
-
-
-def test_mirrored_refuses_numpy_input_fn(tiny_data, tmp_path):
-    numpy_fn = make_train_input_fn(tiny_data.train.images, tiny_data.train.cls)
-    with pytest.raises(InputError, match="tf.data.Dataset"):
-        check_dataset_input_fn(numpy_fn)
-    estimator = cluster_task.make_task_estimator("dnn", tmp_path / "m", mirrored=True)
-    with pytest.raises(InputError, match="numpy_input_fn"):
-        cluster_task.train_and_evaluate(estimator, numpy_fn, numpy_fn, max_steps=1)
-    assert not (tmp_path / "m").exists()  # refused before anything was written
 
 
 # A chief's stand-in: on SIGINT it says it saved (as StatusFileHook.end does) or says nothing
@@ -139,42 +68,58 @@ print("ready", flush=True)
 while True:
     time.sleep(1)
 """
+READY = "print('ready', flush=True); "
 TASK_STAND_IN = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
                  "print('ready', flush=True); time.sleep(600)")
 
 
-def test_stop_processes_kills_what_ignores_sigterm():
-    procs = [subprocess.Popen([sys.executable, "-c", TASK_STAND_IN], stdout=subprocess.PIPE,
-                              text=True, start_new_session=True) for _ in range(2)]
+def run_with_stand_ins(tmp_path, commands, **options):
+    """Return a run of ``ClusterOptions(**options)`` whose tasks are the stand-ins ``commands``.
+
+    ``commands`` maps a task type to its command, called with the run and the task.
+    The run's log goes nowhere; it waits until every stand-in has said it is ready.
+    """
+    task_options = TaskOptions(model="dnn", model_dir=tmp_path / "m", max_steps=10)
+    run = cluster._ClusterRun(cluster.ClusterOptions(task=task_options, **options),
+                              log=lambda line: None)
+    for task in run.tasks:
+        run.processes.start(task, commands[task.type](run, task), env=dict(os.environ))
     try:
-        for proc in procs:  # SIGTERM is ignored from then on (on a busy machine, seconds later)
-            assert proc.stdout.readline() == "ready\n"
-        start = time.monotonic()
-        cluster.stop_processes(procs, grace=0.5)
-        assert time.monotonic() - start < 10
-        assert [p.returncode for p in procs] == [-signal.SIGKILL] * 2
-    finally:
-        for proc in procs:
-            kill_group(proc)
+        for task in run.tasks:
+            log = run.processes.log_file(task)
+            wait_for(lambda log=log: "ready" in log.read_text(), 60, f"{log.name} to say ready")
+    except BaseException:
+        run.processes.stop(grace=0)
+        raise
+    return run
+
+
+def stand_in(code, *args):
+    """A stand-in task: the Python ``code`` (which prints "ready") given ``arg(run, task)``."""
+    def command(run, task):
+        return [sys.executable, "-c", code, *(arg(run, task) for arg in args)]
+    return command
+
+
+def status_file(run, task):
+    return str(run.processes.status_file(task))
+
+
+def pids_file(run, task):
+    return str(run.run_dir / "pids.json")
+
+
+WAITS = stand_in(TASK_STAND_IN)
 
 
 @pytest.mark.parametrize("chief", ["saves", "cannot-save"])
 def test_ctrl_c_stops_every_task_once_the_chief_saved_or_its_time_is_up(chief, tmp_path,
                                                                         monkeypatch):
     monkeypatch.setattr(cluster, "CHIEF_SAVE_SECS", 60.0 if chief == "saves" else 1.0)
-    options = cluster.ClusterOptions(task=cluster_task.TaskOptions(
-        model="dnn", model_dir=tmp_path / "m", max_steps=10), evaluator=True)
-    run = cluster._ClusterRun(options, log=lambda line: None)
-    for task in run.tasks:
-        if task == run.chief:
-            command = [sys.executable, "-c", CHIEF_STAND_IN,
-                       str(run.processes.status_file(task)), chief]
-        else:
-            command = [sys.executable, "-c", TASK_STAND_IN]
-        run.processes.start(task, command, env=dict(os.environ))
+    chief_stand_in = stand_in(CHIEF_STAND_IN, status_file, lambda run, task: chief)
+    run = run_with_stand_ins(tmp_path, {"chief": chief_stand_in, "worker": WAITS, "ps": WAITS,
+                                        "evaluator": WAITS}, evaluator=True)
     try:
-        for log in (run.run_dir / f"{task.name}.log" for task in run.tasks):
-            wait_for(lambda log=log: "ready" in log.read_text(), 60, f"{log.name} to say ready")
         start = time.monotonic()
         line = run.stop_after_saving()
         seconds = time.monotonic() - start
@@ -191,11 +136,96 @@ def test_ctrl_c_stops_every_task_once_the_chief_saved_or_its_time_is_up(chief, t
         assert seconds < 30  # it did not wait for the chief to exit, which it never does
 
 
+# A chief's stand-in that finishes once the launcher has reaped worker-0 (its process is
+# gone), so that the launcher sees the worker's death first.
+CHIEF_AFTER_THE_WORKER = """
+import json, os, sys, time
+print("ready", flush=True)
+pids = sys.argv[1]
+while "worker-0" not in json.load(open(pids)):
+    time.sleep(0.05)
+worker = json.load(open(pids))["worker-0"]
+while os.path.exists(f"/proc/{worker}"):
+    time.sleep(0.05)
+"""
+
+
+def test_a_dead_worker_is_reported_and_training_goes_on(tmp_path):
+    chief = stand_in(CHIEF_AFTER_THE_WORKER, pids_file)
+    run = run_with_stand_ins(tmp_path, {"chief": chief, "ps": WAITS,
+                                        "worker": stand_in(READY + "print('broke'); exit(1)")})
+    out = io.StringIO()
+    try:
+        with ProgressLine(10, "cluster dnn", out) as line:
+            run._watch_training(line)  # returns: the chief finished
+    finally:
+        run.processes.stop(grace=0)
+    log = run.processes.log_file(run.tasks[2])
+    assert out.getvalue() == (f"warning: worker-0 failed (exit status 1): ready | broke "
+                              f"(log: {log}); training goes on without it\n")
+
+
+def test_a_dead_parameter_server_ends_the_run(tmp_path):
+    dies = stand_in(READY + "import time; time.sleep(1); exit(1)")
+    run = run_with_stand_ins(tmp_path, {"chief": WAITS, "worker": WAITS, "ps": dies})
+    try:
+        with pytest.raises(ClusterError, match=r"^ps-0 failed \(exit status 1\): ready "):
+            run._watch_training(ProgressLine(10, "cluster dnn", enabled=False))
+    finally:
+        run.processes.stop(grace=0)
+
+
+def test_a_run_past_its_timeout_names_the_option(tmp_path):
+    run = run_with_stand_ins(tmp_path, {"chief": WAITS, "worker": WAITS, "ps": WAITS},
+                             timeout=0.5)
+    try:
+        with pytest.raises(ClusterOptionsError) as raised:
+            run._watch_training(ProgressLine(10, "cluster dnn", enabled=False))
+    finally:
+        run.processes.stop(grace=0)
+    assert raised.value.option == "timeout"
+    assert str(raised.value) == "training did not finish within timeout=0.5 s"
+    assert raised.value.worded(FLAGS) == "training did not finish within --timeout 0.5 s"
+
+
+# How the command line names the fields of ClusterOptions and TaskOptions.
+FLAGS = {"num_workers": "--workers", "num_ps": "--ps", "evaluator": "--evaluator",
+         "mirrored": "--mirrored", "timeout": "--timeout"}
+
+
+@pytest.mark.parametrize("fields, mirrored, message, flags", [
+    ({"num_ps": 0}, False,
+     "num_ps must be at least 1: parameter servers hold the variables the chief and workers share",
+     "--ps must be at least 1: parameter servers hold the variables the chief and workers share"),
+    ({"num_workers": -1}, False, "num_workers must be 0 or more", "--workers must be 0 or more"),
+    ({"num_workers": 2, "num_ps": 0}, True,
+     "mirrored=True trains in one process over all local GPUs: use it with num_workers=0 and "
+     "num_ps=0 (a parameter-server cluster replicates across processes instead)",
+     "--mirrored trains in one process over all local GPUs: use it with --workers 0 and "
+     "--ps 0 (a parameter-server cluster replicates across processes instead)"),
+    ({"num_workers": 0, "num_ps": 0, "evaluator": True}, True,
+     "evaluator=True is a task of a parameter-server cluster; mirrored=True evaluates in its "
+     "one process after training",
+     "--evaluator is a task of a parameter-server cluster; --mirrored evaluates in its one "
+     "process after training"),
+])
+def test_options_that_cannot_work_name_the_field(fields, mirrored, message, flags, tmp_path):
+    options = cluster.ClusterOptions(
+        task=TaskOptions("dnn", tmp_path / "m", 5, mirrored=mirrored), **fields)
+    with pytest.raises(ClusterOptionsError) as raised:
+        cluster.run_cluster(options)
+    assert str(raised.value) == message
+    assert raised.value.option == next(iter(raised.value.options))
+    assert raised.value.option in {**fields, "mirrored": mirrored}
+    assert raised.value.worded(FLAGS) == flags
+    assert not (tmp_path / "m").exists()  # refused before anything was written
+
+
 @pytest.mark.parametrize("args, message", [
-    (["--ps", "0"], "--ps must be at least 1"),
-    (["--mirrored", "--workers", "2"], "--mirrored"),
+    (["--ps", "0"], "must be at least 1: parameter servers hold the variables"),
+    (["--mirrored", "--workers", "2"], "trains in one process over all local GPUs"),
     (["--workers", "-1"], "must be at least 0"),
-    (["--mirrored", "--evaluator"], "--evaluator"),
+    (["--mirrored", "--evaluator"], "is a task of a parameter-server cluster"),
     (["--data-dir", "no/such/dir"], "no such directory"),
 ])
 def test_bad_cluster_arguments(args, message, tmp_path, capsys):
@@ -206,14 +236,6 @@ def test_bad_cluster_arguments(args, message, tmp_path, capsys):
     assert not (tmp_path / "m").exists()
 
 
-def test_cluster_task_without_ps_in_tf_config(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("TF_CONFIG", json.dumps(
-        {"cluster": {"chief": ["127.0.0.1:1"]}, "task": {"type": "chief", "index": 0}}))
-    assert main(["cluster-task", "--model", "dnn", "--steps", "5",
-                 "--model-dir", str(tmp_path)]) == 2
-    assert "'ps'" in capsys.readouterr().err
-
-
 def test_cluster_refuses_a_model_dir_another_process_trains(tiny_data_dir, tmp_path, capsys):
     model_dir = tmp_path / "m"
     with lock_model_dir(model_dir):  # as `python -m tutorial17 train` holds it
@@ -222,21 +244,7 @@ def test_cluster_refuses_a_model_dir_another_process_trains(tiny_data_dir, tmp_p
     err = capsys.readouterr().err
     assert code == 2 and "is training into this model directory" in err
     assert err.count("\n") == 1
-    assert not (model_dir / cluster.RUNS_DIR).exists()  # no task was started
-
-
-def test_standalone_chief_takes_the_lock(tiny_data_dir, tmp_path, monkeypatch, capsys):
-    # A chief started by hand (no local launcher) guards the model directory itself.
-    monkeypatch.setenv("TF_CONFIG", json.dumps(
-        {"cluster": {"chief": ["127.0.0.1:1"], "ps": ["127.0.0.1:2"]},
-         "task": {"type": "chief", "index": 0}}))
-    monkeypatch.delenv(cluster_task.PARENT_PID_ENV, raising=False)
-    with lock_model_dir(tmp_path):
-        code = main(["cluster-task", "--model", "dnn", "--steps", "5", "--model-dir",
-                     str(tmp_path), "--data-dir", str(tiny_data_dir), "--no-progress"])
-    assert code == 2
-    assert "is training into this model directory" in capsys.readouterr().err
-    assert tf.train.latest_checkpoint(str(tmp_path)) is None
+    assert not (model_dir / RUNS_DIR).exists()  # no task was started
 
 
 # --- Real clusters ---
@@ -255,7 +263,7 @@ def test_cluster_reaches_max_steps_evaluates_and_leaves_no_process(tiny_data_dir
 
     # The evaluator wrote its metrics where TensorBoard looks, for the final checkpoint.
     assert glob.glob(str(model_dir / "eval" / "events.out.tfevents.*"))
-    metrics = cluster.read_eval_metrics(model_dir)
+    metrics = read_eval_metrics(model_dir)
     assert metrics["step"] >= steps and 0.0 <= metrics["accuracy"] <= 1.0
     # The chief's training summaries and the evaluator's metrics make the training curves.
     curves = events.training_curves(model_dir)
@@ -272,7 +280,7 @@ def test_cluster_reaches_max_steps_evaluates_and_leaves_no_process(tiny_data_dir
 
 def workers_steps_in_global_step(chief_status_file):
     """The global step the chief last reported less its own steps (0 before a report)."""
-    status = cluster.read_status(chief_status_file) or {}
+    status = read_status(chief_status_file) or {}
     return (status.get("step") or 0) - status.get("local_steps", 0)
 
 
@@ -284,9 +292,9 @@ def interrupt_after_killing_the_worker(model_dir, data_dir, stop_signal):
                                    text=True)
     try:
         run_dir = wait_for(lambda: next(iter(run_dirs(model_dir)), None)
-                           if (model_dir / cluster.RUNS_DIR).is_dir() else None,
+                           if (model_dir / RUNS_DIR).is_dir() else None,
                            RUN_TIMEOUT, "the run directory")
-        wait_for(lambda: (cluster.read_status(run_dir / "worker-0.json") or {})
+        wait_for(lambda: (read_status(run_dir / "worker-0.json") or {})
                  .get("local_steps", 0) >= 10, RUN_TIMEOUT, "the worker's steps")
         # The worker's steps count in the global step the chief sees: they share variables.
         wait_for(lambda: workers_steps_in_global_step(run_dir / "chief-0.json") >= 10,
@@ -296,7 +304,7 @@ def interrupt_after_killing_the_worker(model_dir, data_dir, stop_signal):
         # The launcher has seen it die once it has reaped it (the zombie is gone).
         wait_for(lambda: not os.path.exists(f"/proc/{pids['worker-0']}"), 30,
                  "the launcher to notice the dead worker")
-        killed_at = max((cluster.read_status(run_dir / "chief-0.json") or {}).get("step") or 0,
+        killed_at = max((read_status(run_dir / "chief-0.json") or {}).get("step") or 0,
                         checkpoint_step(model_dir) or 0)
         # The chief trains on alone and writes newer checkpoints.
         wait_for(lambda: (checkpoint_step(model_dir) or 0) > killed_at + 10, RUN_TIMEOUT,
@@ -317,7 +325,7 @@ def interrupt_after_killing_the_worker(model_dir, data_dir, stop_signal):
         f"{saved_step} in {model_dir}; run the same command again to continue from it")
     assert "stopping after this step and saving a checkpoint" in (
         run_dir / "chief-0.log").read_text()
-    final_status = cluster.read_status(run_dir / "chief-0.json") or {}
+    final_status = read_status(run_dir / "chief-0.json") or {}
     assert final_status.get("saved") or final_status.get("done")
     return command, out, err, run_dir, pids
 
@@ -334,10 +342,10 @@ def test_killed_worker_interrupt_and_resume(tiny_data_dir, tmp_path):
     proc = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT + 30)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert int(re.search(r"Global step (\d+)", proc.stdout).group(1)) >= steps
-    assert cluster.read_eval_metrics(model_dir)["step"] >= steps
+    assert read_eval_metrics(model_dir)["step"] >= steps
     # It continued from the checkpoint rather than starting over.
     run_dir = run_dirs(model_dir)[-1]
-    trained = sum((cluster.read_status(run_dir / f"{name}.json") or {}).get("local_steps", 0)
+    trained = sum((read_status(run_dir / f"{name}.json") or {}).get("local_steps", 0)
                   for name in ("chief-0", "worker-0"))  # the worker may not have joined in
     assert trained < steps - resumed_from + 10
     assert_all_gone(json.loads((run_dir / "pids.json").read_text()))
@@ -358,4 +366,4 @@ def test_mirrored_trains_a_few_steps(tiny_data_dir, tmp_path):
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert re.search(r"MirroredStrategy: 1 replica\(s\) on .*CPU:0", proc.stdout)
     assert int(re.search(r"Global step (\d+)", proc.stdout).group(1)) == 5
-    assert cluster.read_eval_metrics(model_dir)["step"] == 5
+    assert read_eval_metrics(model_dir)["step"] == 5
