@@ -36,7 +36,7 @@ def test_an_unknown_model_gets_one_line(bad):
 
 def test_the_old_names_read_the_registry(tmp_path):
     assert walkthrough.MODEL_TITLES == {"dnn": "DNNClassifier", "cnn": "custom CNN"}
-    assert walkthrough.LOSS_NOTES == {n: s.loss_note for n, s in registry.MODELS.items()}
+    assert {n: s.loss_note for n, s in registry.MODELS.items()} == walkthrough.LOSS_NOTES
     assert "summed" in walkthrough.LOSS_NOTES["dnn"] and "mean" in walkthrough.LOSS_NOTES["cnn"]
     assert models.DNN_HIDDEN_UNITS == (512, 256, 128)
     assert (models.CNN_FILTERS, models.CNN_KERNEL_SIZE, models.CNN_FC_UNITS) == ((16, 36), 5, 128)
@@ -47,7 +47,7 @@ def test_the_old_names_read_the_registry(tmp_path):
         assert migrate.MODELS == registry.MODEL_NAMES
         assert migrate.MODEL_TITLES == {"dnn": "the walkthrough's DNNClassifier",
                                         "cnn": "the walkthrough's CNN"}
-        assert migrate.LOGITS_TENSORS == {n: s.logits_tensor for n, s in registry.MODELS.items()}
+        assert {n: s.logits_tensor for n, s in registry.MODELS.items()} == migrate.LOGITS_TENSORS
         for spec in registry.MODELS.values():
             assert migrate.checkpoint_layout(spec.name) == spec.checkpoint_layout()
 
