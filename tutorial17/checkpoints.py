@@ -204,6 +204,12 @@ def checked_model_fn(model_fn):
     predict, export), against the latest checkpoint in ``config.model_dir``.
     (An explicit ``checkpoint_path=`` given to ``evaluate``/``predict`` is not
     what gets checked: the latest one is.)
+
+    This is the pattern to keep for clear errors: check where TensorFlow would
+    otherwise fail with pages of text, before anything is restored, and raise
+    one line that names what differs and what to do (:func:`mismatch_error`).
+    Every Estimator the package makes is wrapped (:mod:`tutorial17.models`);
+    wrap a ``model_fn`` of your own the same way.
     """
     if getattr(model_fn, "checks_checkpoint", False):
         return model_fn
