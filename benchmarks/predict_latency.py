@@ -38,7 +38,7 @@ def original_estimator(model, model_dir):
     import tensorflow.compat.v1 as tf
 
     config = models.make_run_config(model_dir)
-    if model == "dnn":
+    if model == models.DNN.name:
         return tf.estimator.DNNClassifier(
             feature_columns=models.feature_columns(), hidden_units=list(models.DNN_HIDDEN_UNITS),
             activation_fn=tf.nn.relu, n_classes=tutorial17.num_classes, config=config)
@@ -91,7 +91,7 @@ def bench_model(model, model_dir, data, estimator_calls, predictor_calls):
     checked = models.make_estimator(model, model_dir=model_dir)
 
     start = time.perf_counter()
-    predictor = Predictor(checked)
+    predictor = Predictor.from_estimator(checked)
     first = predictor.predict(images)
     setup_seconds = time.perf_counter() - start
 
@@ -102,8 +102,7 @@ def bench_model(model, model_dir, data, estimator_calls, predictor_calls):
         ("checked", lambda: workflow.predict_classes(checked, predict_fn), 1),
         ("predictor", lambda: predictor.predict(images), per_round),
         # The floor: the same session and graph, no input check, no checkpoint test.
-        ("bare", lambda: predictor._session.run(predictor._classes, {predictor._x: images}),
-         per_round),
+        ("bare", lambda: predictor.predict_unchecked(images), per_round),
     ], rounds=estimator_calls)
     predictor.close()
     (est_median, est_classes), (checked_median, _), (pred_median, pred_classes) = (
@@ -149,7 +148,7 @@ def report(results, info):
 def main(argv=None):
     """Train (or take) each model's checkpoint and time its predictions."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", choices=("dnn", "cnn", "both"), default="both")
+    parser.add_argument("--model", choices=models.MODEL_NAMES + ("both",), default="both")
     parser.add_argument("--model-dir", help="an existing model directory (one model only); "
                         "default: train a fresh one in a temporary directory")
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS,
@@ -159,7 +158,7 @@ def main(argv=None):
     parser.add_argument("--predictor-calls", type=int, default=DEFAULT_PREDICTOR_CALLS)
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
-    model_names = ["dnn", "cnn"] if args.model == "both" else [args.model]
+    model_names = list(models.MODEL_NAMES) if args.model == "both" else [args.model]
     if args.model_dir and len(model_names) != 1:
         parser.error("--model-dir needs --model dnn or --model cnn")
     if min(args.estimator_calls, args.predictor_calls) < 20:

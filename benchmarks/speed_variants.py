@@ -21,8 +21,7 @@ import os
 import tempfile
 import time
 
-from tutorial17 import inputs, models, workflow
-from tutorial17.data import img_shape, num_channels, num_classes
+from tutorial17 import inputs, keras_models, models, workflow
 
 import numpy as np
 import tensorflow as tf2
@@ -151,19 +150,8 @@ class EstimatorRun:
 
 
 def keras_network(model):
-    """Build the walkthrough's network as a ``tf.keras`` Sequential model, outputting logits."""
-    layers = tf2.keras.layers
-    if model == "dnn":
-        body = [layers.Dense(units, activation="relu") for units in models.DNN_HIDDEN_UNITS]
-    else:
-        body = [layers.Reshape(img_shape + (num_channels,)),
-                layers.Conv2D(16, 5, padding="same", activation="relu"),
-                layers.MaxPooling2D(2, 2),
-                layers.Conv2D(36, 5, padding="same", activation="relu"),
-                layers.MaxPooling2D(2, 2),
-                layers.Flatten(),
-                layers.Dense(128, activation="relu")]
-    return tf2.keras.Sequential(body + [layers.Dense(num_classes)])
+    """Build the walkthrough's network in ``tf.keras`` (the package's one Keras definition)."""
+    return keras_models.build(model, keras=tf2.keras)
 
 
 def keras_compile(net, model):

@@ -21,7 +21,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_VERSIONS = ("3.11", "3.12", "3.13")
-MODELS = ("dnn", "cnn")
 
 
 def find_python(version):
@@ -64,7 +63,8 @@ def render(rows, versions, reference):
     lines += ["", "| model | " + " | ".join(f"Python {v}" for v in versions)
               + " | ratio to " + reference + " |",
               "|---|" + "---|" * (len(versions) + 1)]
-    for model in MODELS:
+    # The models as results.json lists them (the walkthrough runs the registry's, in its order).
+    for model in dict.fromkeys(row["model"] for row in rows):
         medians = {v: statistics.median(r["steps_per_s"] for r in rows
                                         if r["model"] == model and r["python"] == v)
                    for v in versions}
@@ -91,8 +91,7 @@ def main(argv=None):
             version, tf_version = stacks[python]
             load = os.getloadavg()[0]
             results = make_run(python, f"runs/stacks-{stamp}/{version}-{round_}", args.steps)
-            for model in MODELS:
-                r = results[model]
+            for model, r in results.items():
                 rows.append({"round": round_, "python": version, "tf": tf_version,
                              "model": model, "accuracy": r["accuracy"],
                              "predictions": r["predictions"],

@@ -50,3 +50,15 @@ def test_training_speed_refuses_unknown_models():
     proc = subprocess.run([sys.executable, str(SCRIPT), "--models", "rnn"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "--models" in proc.stderr
+
+
+def test_the_benchmarks_model_list_is_the_registrys():
+    """settings.py spells the names out (its process loads no TensorFlow): the same ones."""
+    import ast
+
+    from tutorial17 import registry
+
+    tree = ast.parse((REPO / "benchmarks" / "speed" / "settings.py").read_text())
+    models = next(ast.literal_eval(node.value) for node in tree.body
+                  if isinstance(node, ast.Assign) and node.targets[0].id == "MODELS")
+    assert models == registry.MODEL_NAMES

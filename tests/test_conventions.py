@@ -1,9 +1,10 @@
 """The package's house rules, checked on its source: one home per concept, small signatures.
 
 Ruff (``make lint``) checks the style; these check what it cannot: every
-exception in errors.py, the latest checkpoint found only through checkpoints.py,
-no module reaching for another's private names, and no function of more than
-eight parameters.
+exception in errors.py and every raise naming one of its specific classes (the
+few exceptions to that listed with their reasons), the latest checkpoint found
+only through checkpoints.py, no module reaching for another's private names, and
+no function of more than eight parameters.
 """
 
 import ast
@@ -61,3 +62,135 @@ def test_no_function_takes_more_than_eight_parameters():
                 if count > MAX_PARAMETERS:
                     found.append(f"{name}:{node.lineno}: {node.name} takes {count}")
     assert not found, "group the parameters in an options object"
+
+
+# --- errors.py's promise: the package raises its own, specific exceptions. ---
+
+ERRORS_MODULE = PACKAGE / "errors.py"
+BASE_ERROR = "Tutorial17Error"
+
+ALLOWED_RAISES = {
+    # (exception, the function that raises it; None: anywhere): why it is right there.
+    ("KeyboardInterrupt", None):
+        "Ctrl-C passed on (a signal handler, a second Ctrl-C, the end of a cleanup): code "
+        "that handles Ctrl-C expects KeyboardInterrupt; it is the user's key, not a mistake",
+    ("AttributeError", "__getattr__"):
+        "a module's __getattr__ must raise AttributeError for names it does not have",
+    ("AttributeError", "placeholder"):
+        "the TPU placeholder module's __getattr__ (the bridge): the same protocol",
+    ("ValueError", "init_run_config"):
+        "the estimator bridge repeats TensorFlow 2.15's own RunConfig check, exception type "
+        "and words included, so code written for 2.15 behaves the same on 2.21",
+    ("argparse.ArgumentTypeError", None):
+        "argparse's way for an argument type to refuse a value: it becomes the usage line",
+    ("_Terminated", None):
+        "private: raised by the cluster launcher's SIGTERM handler and caught in the same "
+        "module to stop the run; it never reaches a caller",
+}
+
+PENDING_IN_OTHER_PARTS = {
+    # TEMPORARY: raises that the cluster and command-line changes made alongside this
+    # test replace with errors.py's classes. Delete this list once they are merged;
+    # whatever it still hides then fails the test below.
+    ("tutorial17/cluster/launcher.py", "ValueError"): "ports for the cluster's tasks",
+    ("tutorial17/cluster/task.py", "RuntimeError"): "a parameter server asked for input",
+    ("tutorial17/cluster/task.py", BASE_ERROR): "no checkpoint from the chief in time",
+}
+
+
+def error_classes():
+    """Return the names of the exception classes errors.py defines."""
+    tree = ast.parse(ERRORS_MODULE.read_text(encoding="utf-8"))
+    return {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
+def _dotted(node):
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        parent = _dotted(node.value)
+        return f"{parent}.{node.attr}" if parent else None
+    return None  # raise some_call(...)[0] and the like: not a class by name
+
+
+def raised_classes(modules):
+    """Yield ``(module, function, class name, line)`` of every ``raise Class`` in ``modules``.
+
+    ``modules`` are ``(name, text, tree)`` as :func:`sources` gives them.
+    Re-raising (``raise``, ``raise error``) and raising what a factory returns
+    (``raise mismatch_error(...)``) name no class: a lower-case name is a value.
+    """
+    for name, _, tree in modules:
+        functions = [node for node in ast.walk(tree)
+                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Raise) or node.exc is None:
+                continue
+            dotted = _dotted(node.exc)
+            if dotted is None or not dotted.rsplit(".", 1)[-1].lstrip("_")[:1].isupper():
+                continue
+            around = [f for f in functions if f.lineno <= node.lineno <= f.end_lineno]
+            function = max(around, key=lambda f: f.lineno).name if around else None
+            yield name, function, dotted, node.lineno
+
+
+def unjustified_raises(modules):
+    """Return ``"module:line: raise X in f()"`` for each raise of a class not allowed."""
+    ours = error_classes() - {BASE_ERROR}
+    found = []
+    for module, function, exception, line in raised_classes(modules):
+        if exception in ours or (exception, None) in ALLOWED_RAISES \
+                or (exception, function) in ALLOWED_RAISES \
+                or (module, exception) in PENDING_IN_OTHER_PARTS:
+            continue
+        found.append((module, line, f"{module}:{line}: raise {exception} in {function}()"))
+    return [text for _, _, text in sorted(found)]
+
+
+def test_raises_name_a_specific_class_of_errors_py():
+    """Fails on ``raise ValueError(...)``, ``raise Tutorial17Error(...)`` and the like."""
+    assert not unjustified_raises(sources()), (
+        "raise one of errors.py's specific classes (add one there if none fits), or list "
+        "the case in ALLOWED_RAISES with its reason")
+
+
+def test_every_allowed_raise_is_still_used():
+    used = {(exception, function) for _, function, exception, _ in raised_classes(sources())}
+    used |= {(exception, None) for exception, _ in used}
+    assert not [key for key in ALLOWED_RAISES if key not in used]
+
+
+EXAMPLE = """
+def bad(x):
+    if x:
+        raise ValueError(f"bad {x}")
+    raise Tutorial17Error("something")
+
+def good(x):
+    try:
+        return {}[x]
+    except KeyError as error:
+        if x:
+            raise
+        if x is None:
+            raise error
+        raise InputError("x: unknown") from None
+
+def __getattr__(name):
+    raise AttributeError(name)
+
+def elsewhere():
+    raise AttributeError("not the attribute protocol")
+    raise mismatch_error(1, 2, 3, 4)
+"""
+
+
+def test_the_check_flags_builtins_and_the_base_class():
+    module = ("tutorial17/example.py", EXAMPLE, ast.parse(EXAMPLE))
+    assert unjustified_raises([module]) == [
+        "tutorial17/example.py:4: raise ValueError in bad()",
+        "tutorial17/example.py:5: raise Tutorial17Error in bad()",
+        "tutorial17/example.py:21: raise AttributeError in elsewhere()",
+    ]

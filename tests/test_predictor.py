@@ -3,7 +3,14 @@
 import threading
 
 from tutorial17 import Predictor, inputs, models, workflow
-from tutorial17.errors import InputError, NoCheckpointError, NoProbabilitiesError, Tutorial17Error
+from tutorial17.errors import (
+    CheckpointRestoreError,
+    InputError,
+    NoCheckpointError,
+    NoProbabilitiesError,
+    PredictorClosedError,
+)
+from tutorial17.predictor import FROM_ESTIMATOR, FROM_SAVED_MODEL
 
 import numpy as np
 import pytest
@@ -157,12 +164,16 @@ def test_a_directory_without_saved_model(tmp_path):
         Predictor(tmp_path)
 
 
-def test_closed_predictor_refuses(trained, tiny_data):
+def test_closed_predictor_refuses(trained, tiny_data, tmp_path):
     _, estimator = trained
     predictor = Predictor(estimator)
     predictor.close()
-    with pytest.raises(Tutorial17Error, match="closed"):
-        predictor.predict(tiny_data.test.images[:1])
+    for call in (predictor.predict, predictor.predict_unchecked):
+        with pytest.raises(PredictorClosedError, match="closed"):
+            call(tiny_data.test.images[:1])
+    with pytest.raises(PredictorClosedError, match="closed"):
+        predictor.export(tmp_path / "export")
+    assert list(tmp_path.iterdir()) == []
 
 
 GOOD = np.zeros((2, 784), np.float32)
@@ -188,3 +199,55 @@ def test_bad_images_get_one_line(predictor, images, message):
 def test_not_an_estimator():
     with pytest.raises(InputError, match="expected an Estimator or the directory"):
         Predictor(42)
+
+
+def test_from_estimator_follows_the_model_directory(trained, tiny_data):
+    _, estimator = trained
+    images = tiny_data.test.images[:20]
+    with Predictor.from_estimator(estimator) as made, Predictor(estimator) as plain:
+        assert made.source_kind == plain.source_kind == FROM_ESTIMATOR
+        assert made.checkpoint_path == plain.checkpoint_path
+        np.testing.assert_array_equal(made.predict(images), plain.predict(images))
+
+
+def test_from_saved_model_serves_the_export(trained, tiny_data, tmp_path):
+    _, estimator = trained
+    images = tiny_data.test.images[:20]
+    with Predictor.from_estimator(estimator) as predictor:
+        expected = predictor.predict(images)
+        predictor.export(tmp_path / "export")
+    for source in (tmp_path / "export", str(tmp_path / "export")):
+        with Predictor.from_saved_model(source) as loaded:
+            assert loaded.source_kind == FROM_SAVED_MODEL
+            assert loaded.checkpoint_path == str(tmp_path / "export")
+            np.testing.assert_array_equal(loaded.predict(images), expected)
+            assert loaded.num_restores == 1
+
+
+def test_each_constructor_refuses_the_others_source(trained, tmp_path):
+    _, estimator = trained
+    with pytest.raises(InputError, match="expected an Estimator; for a path, use "
+                                         "from_saved_model"):
+        Predictor.from_estimator(str(tmp_path))
+    with pytest.raises(InputError, match="expected a directory's path; for an Estimator use "
+                                         "from_estimator"):
+        Predictor.from_saved_model(estimator)
+    with pytest.raises(InputError, match="holds no SavedModel"):
+        Predictor.from_saved_model(tmp_path)
+
+
+def test_predict_unchecked_gives_predicts_answers(predictor, tiny_data):
+    images = tiny_data.test.images[:9]
+    got = predictor.predict_unchecked(images)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, predictor.predict(images))
+
+
+def test_an_unreadable_checkpoint_gets_one_line(tiny_data, tmp_path):
+    estimator = models.make_cnn_estimator(model_dir=tmp_path)
+    train(estimator, tiny_data, 1)
+    for data_file in tmp_path.glob("model.ckpt-1.data-*"):
+        data_file.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointRestoreError, match="could not restore") as caught:
+        Predictor.from_estimator(estimator)
+    assert "\n" not in str(caught.value)

@@ -17,6 +17,8 @@ import tensorflow.compat.v1 as tf
 
 from .errors import CheckpointMismatchError, NoCheckpointError
 
+CHECKPOINT_STATE_FILE = "checkpoint"
+"""The small text file in which TensorFlow names a model directory's latest checkpoint."""
 MAX_NAMES_SHOWN = 4
 """Variables named per kind (missing, unexpected, shape changed) in the message."""
 
@@ -28,6 +30,19 @@ _OPTIMIZER_GLOBALS = re.compile(r"(^|/)beta[12]_power(_\d+)?$")
 def latest_checkpoint(model_dir):
     """Return the newest checkpoint's path prefix in ``model_dir``, or None."""
     return tf.train.latest_checkpoint(os.fspath(model_dir))
+
+
+def checkpoint_state_stamp(model_dir):
+    """Return ``(inode, size, mtime)`` of ``model_dir``'s checkpoint state file, or None.
+
+    One ``stat``: they change whenever TensorFlow names a new latest checkpoint
+    (it writes a new state file and renames it over the old one).
+    """
+    try:
+        st = os.stat(os.path.join(model_dir, CHECKPOINT_STATE_FILE))
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def checkpoint_step(model_dir):
@@ -189,6 +204,12 @@ def checked_model_fn(model_fn):
     predict, export), against the latest checkpoint in ``config.model_dir``.
     (An explicit ``checkpoint_path=`` given to ``evaluate``/``predict`` is not
     what gets checked: the latest one is.)
+
+    This is the pattern to keep for clear errors: check where TensorFlow would
+    otherwise fail with pages of text, before anything is restored, and raise
+    one line that names what differs and what to do (:func:`mismatch_error`).
+    Every Estimator the package makes is wrapped (:mod:`tutorial17.models`);
+    wrap a ``model_fn`` of your own the same way.
     """
     if getattr(model_fn, "checks_checkpoint", False):
         return model_fn

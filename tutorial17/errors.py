@@ -1,8 +1,13 @@
 """The package's own exceptions: one short message saying what is wrong and what to do.
 
-Every exception the package raises on purpose is defined here. All but
+Every exception the package raises on purpose is defined here, each for one kind
+of trouble, so callers can catch exactly what they mean to. All but
 :class:`TrainingInterrupted` are :class:`Tutorial17Error`, which the command line
-turns into one line on stderr and exit status 2.
+turns into one line on stderr and exit status 2; the base class itself is never
+raised. ``tests/test_conventions.py`` keeps this promise: it fails when a module
+of the package defines an exception elsewhere, raises a built-in exception (a
+``ValueError``, a ``RuntimeError``, ...) or the base class, except for the few
+cases it lists with their reasons.
 """
 
 import re
@@ -26,6 +31,14 @@ class CheckpointMismatchError(Tutorial17Error):
 
 class NoCheckpointError(Tutorial17Error):
     """A model directory that holds no checkpoint yet."""
+
+
+class CheckpointRestoreError(Tutorial17Error):
+    """A checkpoint that TensorFlow could not restore into the model's graph (unreadable, say)."""
+
+
+class PredictorClosedError(Tutorial17Error):
+    """A :class:`~tutorial17.Predictor` used after :meth:`~tutorial17.Predictor.close`."""
 
 
 class NoProbabilitiesError(Tutorial17Error):

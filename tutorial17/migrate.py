@@ -3,8 +3,10 @@
 :func:`to_keras` reads the latest checkpoint of a model directory (of either
 model, trained by the package or by the walkthrough notebook's own cells),
 checks that it holds the network asked for, and returns a Keras model with its
-weights that outputs the 10 logits. :func:`export_saved_model` writes such a
-model as a SavedModel that plain TensorFlow 2 loads and serves.
+weights that outputs the 10 logits (the networks themselves are built by
+:mod:`tutorial17.keras_models`, re-exported here as :func:`build`, :func:`build_dnn`
+and :func:`build_cnn`). :func:`export_saved_model` writes such a model as a
+SavedModel that plain TensorFlow 2 loads and serves.
 
 TensorFlow 2 only, with ``import keras``: Keras 2.15 on the reference stack,
 Keras 3 on TensorFlow 2.21. The Estimator's optimizer state (Adagrad and Adam
@@ -17,14 +19,22 @@ import io
 
 import tensorflow as tf
 
-from . import models
 from ._runtime.staging import staged_directory
 from .checkpoints import checkpoint_variables, compare, mismatch_error, resolve_checkpoint
-from .data import img_shape, img_size_flat, num_channels, num_classes
-from .errors import InputError, UnsupportedStackError
-from .models import CNN_FC_UNITS, CNN_FILTERS, CNN_KERNEL_SIZE, CNN_POOL_SIZE
+from .data import img_size_flat
+from .errors import UnsupportedStackError
+from .keras_models import INPUT_NAME, build, build_cnn, build_dnn  # noqa: F401  (re-exported)
 from .predictor import Predictor
 from .progress import show_step, step_bar
+from .registry import (
+    CNN,
+    DNN_HIDDEN_UNITS,
+    DNN_SCOPE,  # noqa: F401  (re-exported)
+    MODEL_NAMES,
+    dnn_weight_layers,
+)
+from .registry import MODELS as REGISTRY
+from .registry import get as get_spec
 
 if int(tf.__version__.split(".")[0]) < 2:
     raise UnsupportedStackError(
@@ -33,37 +43,26 @@ if int(tf.__version__.split(".")[0]) < 2:
 
 import keras  # noqa: E402  (Keras 2.15 with TensorFlow 2.15, Keras 3 with 2.21)
 
-MODELS = ("dnn", "cnn")
-INPUT_NAME = "x"
-"""The input's name: the Estimator's feature key, and the SavedModel signature's input."""
+# The registry's names, under the names this module has always offered.
+MODELS = MODEL_NAMES
 SIGNATURE_KEY = "serving_default"
 OUTPUT_KEYS = ("logits", "probabilities", "classes")
-
-DNN_SCOPE = "dnn"
-"""The name scope of the canned DNNClassifier's variables in its checkpoint."""
-
-LOGITS_TENSORS = {"dnn": f"{DNN_SCOPE}/logits/BiasAdd:0", "cnn": "layer_fc2/BiasAdd:0"}
+LOGITS_TENSORS = {name: spec.logits_tensor for name, spec in REGISTRY.items()}
 """The logits in each Estimator's PREDICT graph: the last dense layer's output."""
-MODEL_TITLES = {"dnn": "the walkthrough's DNNClassifier", "cnn": "the walkthrough's CNN"}
+MODEL_TITLES = {name: spec.description for name, spec in REGISTRY.items()}
 CONVERT_ADVICE = ("to_keras converts the walkthrough's two networks only: for another network, "
                   "build it in Keras and copy its variables from tf.train.load_checkpoint(...)")
 
 
-def dnn_layers(hidden_units=models.DNN_HIDDEN_UNITS):
+def dnn_layers(hidden_units=DNN_HIDDEN_UNITS):
     """Return the DNN's dense layers as ``(Keras layer name, checkpoint scope, units)``."""
-    names = [f"hiddenlayer_{i}" for i in range(len(hidden_units))] + ["logits"]
-    return [(name, f"{DNN_SCOPE}/{name}", units)
-            for name, units in zip(names, list(hidden_units) + [num_classes])]
+    return [(layer.name, layer.scope, layer.kernel_shape[-1])
+            for layer in dnn_weight_layers(hidden_units)]
 
 
 def cnn_layers():
     """Return the CNN's layers with weights as ``(name, kernel shape)``, as in ``cnn_logits``."""
-    size = img_shape[0] // CNN_POOL_SIZE ** len(CNN_FILTERS)  # 28 -> 14 -> 7
-    in_channels = (num_channels,) + CNN_FILTERS[:-1]
-    convs = [(f"layer_conv{i + 1}", (CNN_KERNEL_SIZE, CNN_KERNEL_SIZE, c_in, c_out))
-             for i, (c_in, c_out) in enumerate(zip(in_channels, CNN_FILTERS))]
-    return convs + [("layer_fc1", (size * size * CNN_FILTERS[-1], CNN_FC_UNITS)),
-                    ("layer_fc2", (CNN_FC_UNITS, num_classes))]
+    return [(layer.name, layer.kernel_shape) for layer in CNN.layers]
 
 
 def checkpoint_layout(model):
@@ -71,49 +70,7 @@ def checkpoint_layout(model):
 
     These are the weights :func:`to_keras` copies, and the global step.
     """
-    _check_model(model)
-    if model == "dnn":
-        layers, fan_in = [], img_size_flat
-        for _, scope, units in dnn_layers():
-            layers.append((scope, (fan_in, units)))
-            fan_in = units
-    else:
-        layers = cnn_layers()
-    layout = {"global_step": ()}
-    for scope, kernel_shape in layers:
-        layout[f"{scope}/kernel"] = kernel_shape
-        layout[f"{scope}/bias"] = kernel_shape[-1:]
-    return layout
-
-
-def build_dnn():
-    """Return the DNN in Keras: 784 pixels, ReLU layers of 512, 256, 128 units, 10 logits."""
-    inputs = keras.Input(shape=(img_size_flat,), name=INPUT_NAME)
-    net = inputs
-    for name, _, units in dnn_layers():
-        activation = None if name == "logits" else "relu"
-        net = keras.layers.Dense(units, activation=activation, name=name)(net)
-    return keras.Model(inputs, net, name="dnn")
-
-
-def build_cnn():
-    """Return the CNN in Keras, its layers named as in ``cnn_logits``; it outputs 10 logits."""
-    inputs = keras.Input(shape=(img_size_flat,), name=INPUT_NAME)
-    net = keras.layers.Reshape(img_shape + (num_channels,))(inputs)
-    for i, filters in enumerate(CNN_FILTERS):
-        net = keras.layers.Conv2D(filters, CNN_KERNEL_SIZE, padding="same", activation="relu",
-                                  name=f"layer_conv{i + 1}")(net)
-        net = keras.layers.MaxPooling2D(pool_size=CNN_POOL_SIZE, strides=CNN_POOL_SIZE)(net)
-    net = keras.layers.Flatten()(net)
-    net = keras.layers.Dense(CNN_FC_UNITS, activation="relu", name="layer_fc1")(net)
-    logits = keras.layers.Dense(num_classes, name="layer_fc2")(net)
-    return keras.Model(inputs, logits, name="cnn")
-
-
-def build(model):
-    """Return the untrained Keras network of ``model`` (``"dnn"`` or ``"cnn"``)."""
-    _check_model(model)
-    return build_dnn() if model == "dnn" else build_cnn()
+    return get_spec(model).checkpoint_layout()
 
 
 def to_keras(model_dir, model):
@@ -126,18 +83,18 @@ def to_keras(model_dir, model):
     :class:`~tutorial17.errors.CheckpointMismatchError` naming what differs,
     before anything is built.
     """
-    _check_model(model)
+    spec = get_spec(model)
     checkpoint = resolve_checkpoint(model_dir)
-    missing, unexpected, changed = compare(checkpoint_layout(model),
+    missing, unexpected, changed = compare(spec.checkpoint_layout(),
                                            checkpoint_variables(checkpoint))
     if missing or unexpected or changed:
         raise mismatch_error(checkpoint, missing, unexpected, changed,
-                             model=MODEL_TITLES[model], advice=CONVERT_ADVICE)
+                             model=spec.description, advice=CONVERT_ADVICE)
     reader = tf.train.load_checkpoint(checkpoint)
     keras_model = build(model)
-    for name, scope in _weight_scopes(model):
-        keras_model.get_layer(name).set_weights(
-            [reader.get_tensor(f"{scope}/kernel"), reader.get_tensor(f"{scope}/bias")])
+    for layer in spec.layers:
+        keras_model.get_layer(layer.name).set_weights(
+            [reader.get_tensor(f"{layer.scope}/kernel"), reader.get_tensor(f"{layer.scope}/bias")])
     return keras_model
 
 
@@ -147,9 +104,9 @@ def estimator_logits(model, estimator, images):
     The walkthrough's CNN predicts class numbers only, so its logits come from
     the PREDICT graph through :meth:`Predictor.run`; the same is done for the DNN.
     """
-    _check_model(model)
-    with Predictor(estimator) as predictor:
-        return predictor.run(LOGITS_TENSORS[model], images)
+    logits = get_spec(model).logits_tensor
+    with Predictor.from_estimator(estimator) as predictor:
+        return predictor.run(logits, images)
 
 
 def export_saved_model(keras_model, export_dir):
@@ -228,13 +185,3 @@ class KerasProgress(keras.callbacks.Callback):
             self._bar.close()
             self._bar = None
 
-
-def _weight_scopes(model):
-    if model == "dnn":
-        return [(name, scope) for name, scope, _ in dnn_layers()]
-    return [(name, name) for name, _ in cnn_layers()]
-
-
-def _check_model(model):
-    if model not in MODELS:
-        raise InputError(f"unknown model {model!r}, expected one of {list(MODELS)}")

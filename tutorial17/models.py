@@ -1,4 +1,8 @@
-"""The walkthrough's two models: the canned DNNClassifier (step 5) and the custom CNN (step 6)."""
+"""The walkthrough's two Estimators: the canned DNNClassifier (step 5) and the custom CNN (step 6).
+
+Their names, titles and layer sizes are described once in :mod:`tutorial17.registry`;
+this module builds them in TensorFlow 1 (the Keras twins are in :mod:`.keras_models`).
+"""
 
 import os
 from pathlib import Path
@@ -7,19 +11,24 @@ import tensorflow.compat.v1 as tf
 
 from .checkpoints import checked_model_fn
 from .data import img_shape, img_size, num_channels, num_classes
-from .errors import InputError
+from .registry import (  # noqa: F401  (the sizes, re-exported: notebooks read them here)
+    CNN,
+    CNN_FC_UNITS,
+    CNN_FILTERS,
+    CNN_KERNEL_SIZE,
+    CNN_POOL_SIZE,
+    DNN,
+    DNN_HIDDEN_UNITS,
+    MODEL_NAMES,
+    remember_model,
+)
+from .registry import get as get_spec
 
-DNN_MODEL_DIR = "checkpoints_tutorial17-1"
-CNN_MODEL_DIR = "checkpoints_tutorial17-2"
+DNN_MODEL_DIR = DNN.model_dir_name
+CNN_MODEL_DIR = CNN.model_dir_name
 MODEL_ROOT_ENV = "TUTORIAL17_MODEL_ROOT"
 
-DNN_HIDDEN_UNITS = (512, 256, 128)
 CNN_LEARNING_RATE = 1e-4
-CNN_KERNEL_SIZE = 5
-CNN_FILTERS = (16, 36)
-"""Filters of the CNN's two conv layers, each followed by a 2x2 max-pooling."""
-CNN_POOL_SIZE = 2
-CNN_FC_UNITS = 128
 DEFAULT_SEED = 17
 """Graph-level random seed put in every RunConfig, so runs repeat."""
 
@@ -35,7 +44,7 @@ def default_model_root():
 
 def default_model_dir(model, root=None):
     """Return ``<root>/checkpoints_tutorial17-1`` for ``"dnn"``, ``-2`` for ``"cnn"``."""
-    name = {"dnn": DNN_MODEL_DIR, "cnn": CNN_MODEL_DIR}[model]
+    name = get_spec(model).model_dir_name
     return Path(root if root is not None else default_model_root()) / name
 
 
@@ -69,6 +78,8 @@ def make_dnn_classifier(model_dir=None, hidden_units=DNN_HIDDEN_UNITS, seed=DEFA
     # The canned class builds its model_fn inside __init__ and Estimator forbids
     # overriding train/evaluate/predict, so the check goes around that model_fn.
     estimator._model_fn = checked_model_fn(estimator._model_fn)
+    if tuple(hidden_units) == DNN_HIDDEN_UNITS:
+        remember_model(estimator, DNN.name)
     return estimator
 
 
@@ -139,15 +150,19 @@ def make_cnn_estimator(model_dir=None, learning_rate=CNN_LEARNING_RATE, model_fn
     that differ if it does not.
     """
     model_dir = model_dir if model_dir is not None else default_model_dir("cnn")
-    return tf.estimator.Estimator(
+    estimator = tf.estimator.Estimator(
         model_fn=checked_model_fn(model_fn),
         params=params if params is not None else {"learning_rate": learning_rate},
         config=config if config is not None else make_run_config(model_dir, seed))
+    if model_fn is cnn_model_fn:  # another model_fn is another network, not the registry's CNN
+        remember_model(estimator, CNN.name)
+    return estimator
 
 
 def make_estimator(model, model_dir=None, **kwargs):
-    """Return ``make_dnn_classifier(...)`` for ``"dnn"``, ``make_cnn_estimator(...)`` for "cnn"."""
-    factories = {"dnn": make_dnn_classifier, "cnn": make_cnn_estimator}
-    if model not in factories:
-        raise InputError(f"unknown model {model!r}, expected one of {sorted(factories)}")
-    return factories[model](model_dir=model_dir, **kwargs)
+    """Return ``make_dnn_classifier(...)`` for ``"dnn"``, ``make_cnn_estimator(...)`` for "cnn".
+
+    The factory is the one :mod:`tutorial17.registry` names for ``model``; an
+    unknown name raises :class:`~tutorial17.errors.InputError`.
+    """
+    return get_spec(model).make_estimator(model_dir=model_dir, **kwargs)

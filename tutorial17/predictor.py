@@ -16,53 +16,90 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from ._runtime.staging import staged_directory
-from .checkpoints import latest_checkpoint
+from .checkpoints import checkpoint_state_stamp, latest_checkpoint
 from .data import img_size_flat
-from .errors import InputError, NoCheckpointError, NoProbabilitiesError, Tutorial17Error
+from .errors import (
+    CheckpointRestoreError,
+    InputError,
+    NoCheckpointError,
+    NoProbabilitiesError,
+    PredictorClosedError,
+)
 from .validation import check_images
 from .workflow import prediction_classes
 
-CHECKPOINT_STATE_FILE = "checkpoint"
-"""The small text file in which TensorFlow names a model directory's latest checkpoint."""
 SIGNATURE_KEY = tf.saved_model.signature_constants.DEFAULT_SERVING_SIGNATURE_DEF_KEY
 INPUT_KEY = "x"
 CLASSES_KEY = "classes"
 PROBABILITIES_KEY = "probabilities"
 MAX_BATCH = 1024
 """Images per ``Session.run``; bounds memory for large arrays."""
+FROM_ESTIMATOR = "estimator"
+""":attr:`Predictor.source_kind` of one made by :meth:`Predictor.from_estimator`."""
+FROM_SAVED_MODEL = "saved_model"
+""":attr:`Predictor.source_kind` of one made by :meth:`Predictor.from_saved_model`."""
 
 
 class Predictor:
     """Predictions of classes (and probabilities where the model gives them) for image arrays.
 
-    ``Predictor(estimator)`` serves the latest checkpoint of either model's
-    estimator and follows new checkpoints as training writes them;
-    ``Predictor(export_dir)`` serves a SavedModel written by :meth:`export`.
-    Calls may come from several threads. Use as a context manager, or call
-    :meth:`close` when done.
+    Made by one of two named constructors: :meth:`from_estimator` serves the
+    latest checkpoint of either model's estimator and follows new checkpoints
+    as training writes them; :meth:`from_saved_model` serves a SavedModel
+    written by :meth:`export`. ``Predictor(source)`` picks between them by the
+    type of ``source`` (an Estimator, or a path). Calls may come from several
+    threads. Use as a context manager, or call :meth:`close` when done.
     """
 
     def __init__(self, source):
+        if isinstance(source, (str, os.PathLike)):
+            self._open_saved_model(Path(source))
+        elif _is_estimator(source):
+            self._open_estimator(source)
+        else:
+            raise InputError(f"Predictor: got {type(source).__name__}, expected an Estimator "
+                             "or the directory of a SavedModel")
+
+    @classmethod
+    def from_estimator(cls, estimator):
+        """Serve the latest checkpoint of ``estimator``'s model directory, following new ones.
+
+        The PREDICT graph is built once from ``estimator.model_fn``; the
+        package's estimators first check that the checkpoint fits the model.
+        """
+        if not _is_estimator(estimator):
+            raise InputError(f"Predictor.from_estimator: got {type(estimator).__name__}, "
+                             "expected an Estimator; for a path, use from_saved_model")
+        predictor = cls.__new__(cls)
+        predictor._open_estimator(estimator)
+        return predictor
+
+    @classmethod
+    def from_saved_model(cls, export_dir):
+        """Serve the SavedModel in ``export_dir`` (written by :meth:`export`; it never changes)."""
+        if not isinstance(export_dir, (str, os.PathLike)):
+            raise InputError(f"Predictor.from_saved_model: got {type(export_dir).__name__}, "
+                             "expected a directory's path; for an Estimator use from_estimator")
+        predictor = cls.__new__(cls)
+        predictor._open_saved_model(Path(export_dir))
+        return predictor
+
+    # -- building -----------------------------------------------------------------
+
+    def _start(self, source_kind, model_dir=None):
+        """Set what both kinds share; ``model_dir`` is the directory followed, if any."""
+        self._source_kind = source_kind
+        self._model_dir = model_dir
         self._lock = threading.Lock()
         self._session = None
-        self._model_dir = None
         self._checkpoint_path = None
         self._state_stamp = None
         self._failed_reload = None
         self._num_restores = 0
         self._graph = tf.Graph()
-        if isinstance(source, (str, os.PathLike)):
-            self._load_saved_model(Path(source))
-        elif hasattr(source, "model_fn") and hasattr(source, "config"):
-            self._build_from_estimator(source)
-        else:
-            raise InputError(f"Predictor: got {type(source).__name__}, expected an Estimator "
-                             "or the directory of a SavedModel")
 
-    # -- building -----------------------------------------------------------------
-
-    def _build_from_estimator(self, estimator):
-        self._model_dir = estimator.model_dir
+    def _open_estimator(self, estimator):
+        self._start(FROM_ESTIMATOR, estimator.model_dir)
         with self._graph.as_default():
             tf.train.create_global_step()  # as Estimator.predict does; it is in the checkpoint
             self._x = tf.placeholder(tf.float32, [None, img_size_flat], name=INPUT_KEY)
@@ -80,10 +117,11 @@ class Predictor:
         try:
             self._session = self._restore(path)
         except (tf.errors.OpError, ValueError) as e:
-            raise Tutorial17Error(f"Predictor: could not restore {path}: "
-                                  f"{_first_line(e)}") from None
+            raise CheckpointRestoreError(f"Predictor: could not restore {path}: "
+                                         f"{_first_line(e)}") from None
 
-    def _load_saved_model(self, export_dir):
+    def _open_saved_model(self, export_dir):
+        self._start(FROM_SAVED_MODEL)
         if not (export_dir / "saved_model.pb").is_file():
             raise InputError(f"Predictor: {export_dir} holds no SavedModel (saved_model.pb); "
                              "pass an estimator or a directory written by Predictor.export")
@@ -110,21 +148,9 @@ class Predictor:
 
     # -- following the checkpoint --------------------------------------------------
 
-    def _stat_state_file(self):
-        """Return (inode, size, mtime) of the checkpoint state file, or None.
-
-        They change whenever TensorFlow rewrites it (it writes a new file and
-        renames it over the old one).
-        """
-        try:
-            st = os.stat(os.path.join(self._model_dir, CHECKPOINT_STATE_FILE))
-        except OSError:
-            return None
-        return st.st_ino, st.st_size, st.st_mtime_ns
-
     def _read_checkpoint_state(self):
         """Read the state file once; return the latest checkpoint path it names."""
-        self._state_stamp = self._stat_state_file()
+        self._state_stamp = checkpoint_state_stamp(self._model_dir)
         return latest_checkpoint(self._model_dir)
 
     def _restore(self, path):
@@ -148,7 +174,8 @@ class Predictor:
         if that fails (say a checkpoint removed by ``keep_checkpoint_max`` just
         after it was named): every answer comes from one complete checkpoint.
         """
-        if self._model_dir is None or self._stat_state_file() == self._state_stamp:
+        if self._source_kind == FROM_SAVED_MODEL \
+                or checkpoint_state_stamp(self._model_dir) == self._state_stamp:
             return
         path = self._read_checkpoint_state()
         if path is None or path == self._checkpoint_path or path == self._failed_reload:
@@ -170,8 +197,7 @@ class Predictor:
         """
         x = check_images(images)
         with self._lock:
-            if self._session is None:
-                raise Tutorial17Error("Predictor: closed")
+            self._check_open()
             self._maybe_reload()
             if batch is None:
                 return self._session.run(fetch, {self._x: x})
@@ -200,6 +226,23 @@ class Predictor:
                 "walkthrough's CNN returns argmax in PREDICT mode); use predict(), or "
                 "return the softmax as well from your model_fn")
         return self._run(self._probabilities, images)
+
+    def predict_unchecked(self, images):
+        """Return the class numbers of one batch from a single ``Session.run``.
+
+        No input check, no look for a newer checkpoint, no batching (only the
+        lock that keeps it apart from :meth:`close`): ``images`` must already be
+        float32 of shape (N, 784). The floor under :meth:`predict`, which
+        ``benchmarks/predict_latency.py`` times; use :meth:`predict` otherwise.
+        """
+        with self._lock:
+            self._check_open()
+            return self._session.run(self._classes, {self._x: images})
+
+    @property
+    def source_kind(self):
+        """``"estimator"`` (follows its model directory) or ``"saved_model"`` (fixed)."""
+        return self._source_kind
 
     @property
     def has_probabilities(self):
@@ -242,8 +285,7 @@ class Predictor:
             outputs[PROBABILITIES_KEY] = self._probabilities
         with staged_directory(export_dir, "export") as staging, self._lock, \
                 self._graph.as_default():
-            if self._session is None:
-                raise Tutorial17Error("Predictor: closed")
+            self._check_open()
             self._maybe_reload()
             signature = tf.saved_model.signature_def_utils.predict_signature_def(
                 inputs={INPUT_KEY: self._x}, outputs=outputs)
@@ -255,8 +297,13 @@ class Predictor:
             builder.save()
         return Path(export_dir)
 
+    def _check_open(self):
+        """Raise PredictorClosedError after :meth:`close`; called under the lock."""
+        if self._session is None:
+            raise PredictorClosedError("Predictor: closed; make a new one to predict again")
+
     def close(self):
-        """Release the session. Further calls raise."""
+        """Release the session. Further calls raise PredictorClosedError."""
         with self._lock:
             if self._session is not None:
                 self._session.close()
@@ -270,6 +317,11 @@ class Predictor:
 
     def __repr__(self):
         return f"Predictor({self._checkpoint_path!r})"
+
+
+def _is_estimator(source):
+    """Tell a ``tf.estimator.Estimator`` (anything with its model_fn and config) from a path."""
+    return hasattr(source, "model_fn") and hasattr(source, "config")
 
 
 def _outputs_of(predictions):

@@ -8,12 +8,13 @@ from pathlib import Path
 
 from . import inputs, models, workflow
 from .data import read_data_sets
+from .registry import MODEL_NAMES, MODELS
 
 NUM_PREDICT_IMAGES = 9
 NUM_STEPS = 2000
-MODEL_TITLES = {"dnn": "DNNClassifier", "cnn": "custom CNN"}
-# The two report their training loss differently: the canned class sums it over the batch.
-LOSS_NOTES = {"dnn": "loss summed over the batch", "cnn": "loss: mean over the batch"}
+# The registry's titles and loss notes (the two report their loss differently), by model name.
+MODEL_TITLES = {name: spec.title for name, spec in MODELS.items()}
+LOSS_NOTES = {name: spec.loss_note for name, spec in MODELS.items()}
 
 
 def format_accuracy(accuracy):
@@ -68,7 +69,7 @@ def run_walkthrough(steps=NUM_STEPS, model_root=None, data_dir=None, plots_dir=N
         _save(plots.plot_images(data.test.images[first], data.test.cls[first]),
               plots_dir / "test_images.png")
     results = {}
-    for model in ("dnn", "cnn"):
+    for model in MODEL_NAMES:
         model_dir = models.default_model_dir(model, model_root)
         results[model] = run_model(model, data, model_dir, steps=steps, progress=progress, log=log)
         if plots_dir is not None:

@@ -6,13 +6,17 @@ from ._runtime.interrupt import stop_on_interrupt
 from ._runtime.locking import lock_model_dir
 from .errors import InputError, TrainingInterrupted
 from .progress import ProgressHook
+from .registry import model_of
 
 
 def train(estimator, input_fn, steps, progress=True, desc=None, hooks=()):
     """Train ``steps`` more steps (continuing from any checkpoint) and return the global step.
 
     ``progress`` shows one tqdm line (step, loss, steps/s) on stderr; pass a
-    file-like object to send it elsewhere, or False for none.
+    file-like object to send it elsewhere, or False for none. The line is
+    labelled ``desc``, or else the registry's model name (``"dnn"``, ``"cnn"``)
+    of an estimator the package made, or else the estimator's class name: an
+    Estimator of your own is never labelled as one of the walkthrough's models.
 
     Only one process may train into a model directory at a time: a second one
     gets :class:`~tutorial17.errors.ModelDirBusyError`. The first Ctrl-C stops
@@ -23,7 +27,8 @@ def train(estimator, input_fn, steps, progress=True, desc=None, hooks=()):
     file = None
     if progress:
         file = None if progress is True else progress
-        hooks.append(ProgressHook(num_steps=steps, file=file, desc=desc or _model_name(estimator)))
+        desc = desc or progress_label(estimator)
+        hooks.append(ProgressHook(num_steps=steps, file=file, desc=desc))
     with lock_model_dir(estimator.model_dir), stop_on_interrupt(file=file) as stop_hook:
         estimator.train(input_fn=input_fn, steps=steps, hooks=hooks + [stop_hook])
     global_step = int(estimator.get_variable_value("global_step"))
@@ -69,5 +74,6 @@ def predict_classes(estimator, input_fn):
                     dtype=np.int64)
 
 
-def _model_name(estimator):
-    return "dnn" if type(estimator).__name__.startswith("DNN") else "cnn"
+def progress_label(estimator):
+    """Return the progress line's default label: the registry's model name, or the class's."""
+    return model_of(estimator) or type(estimator).__name__

@@ -9,6 +9,8 @@ SCRIPT = BENCHMARKS / "training_speed.py"
 DEFAULT_OUTPUT = REPO / "docs" / "benchmarks.md"
 QUICK_OUTPUT = REPO / "runs" / "benchmarks-quick.md"
 MODELS = ("dnn", "cnn")
+"""tutorial17.registry.MODEL_NAMES, tested equal (tests/test_benchmarks.py): importing the
+package here would load TensorFlow into the orchestrator, which only starts the workers."""
 
 # Full run: rounds of interleaved segments, then one fresh run per (network, variant).
 ROUNDS = 5
