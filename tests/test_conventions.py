@@ -83,20 +83,7 @@ ALLOWED_RAISES = {
         "and words included, so code written for 2.15 behaves the same on 2.21",
     ("argparse.ArgumentTypeError", None):
         "argparse's way for an argument type to refuse a value: it becomes the usage line",
-    ("_Terminated", None):
-        "private: raised by the cluster launcher's SIGTERM handler and caught in the same "
-        "module to stop the run; it never reaches a caller",
 }
-
-PENDING_IN_OTHER_PARTS = {
-    # TEMPORARY: raises that the cluster and command-line changes made alongside this
-    # test replace with errors.py's classes. Delete this list once they are merged;
-    # whatever it still hides then fails the test below.
-    ("tutorial17/cluster/launcher.py", "ValueError"): "ports for the cluster's tasks",
-    ("tutorial17/cluster/task.py", "RuntimeError"): "a parameter server asked for input",
-    ("tutorial17/cluster/task.py", BASE_ERROR): "no checkpoint from the chief in time",
-}
-
 
 def error_classes():
     """Return the names of the exception classes errors.py defines."""
@@ -142,8 +129,7 @@ def unjustified_raises(modules):
     found = []
     for module, function, exception, line in raised_classes(modules):
         if exception in ours or (exception, None) in ALLOWED_RAISES \
-                or (exception, function) in ALLOWED_RAISES \
-                or (module, exception) in PENDING_IN_OTHER_PARTS:
+                or (exception, function) in ALLOWED_RAISES:
             continue
         found.append((module, line, f"{module}:{line}: raise {exception} in {function}()"))
     return [text for _, _, text in sorted(found)]
