@@ -112,7 +112,7 @@ def run_setup(model, steps, data_dir, options):
 def main(argv=None):
     """Run the set-ups chosen on the command line and print a Markdown table of them."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", choices=("dnn", "cnn"), default="dnn")
+    parser.add_argument("--model", choices=models.MODEL_NAMES, default="dnn")
     parser.add_argument("--steps", type=int, default=3000, help="global steps per set-up")
     parser.add_argument("--data-dir", type=Path, help="MNIST directory (default: the usual)")
     parser.add_argument("--json", type=Path, help="also write the results here")
