@@ -1,6 +1,5 @@
 """The walkthrough's two models: the canned DNNClassifier (step 5) and the custom CNN (step 6)."""
 
-import os
 from pathlib import Path
 
 import tensorflow.compat.v1 as tf
@@ -8,10 +7,11 @@ import tensorflow.compat.v1 as tf
 from .checkpoints import checked_model_fn
 from .data import img_shape, img_size, num_channels, num_classes
 from .errors import InputError
+from .paths import MODEL_ROOT_ENV as MODEL_ROOT_ENV  # their home is paths.py; public here too
+from .paths import default_model_root as default_model_root
 
 DNN_MODEL_DIR = "checkpoints_tutorial17-1"
 CNN_MODEL_DIR = "checkpoints_tutorial17-2"
-MODEL_ROOT_ENV = "TUTORIAL17_MODEL_ROOT"
 
 DNN_HIDDEN_UNITS = (512, 256, 128)
 CNN_LEARNING_RATE = 1e-4
@@ -22,15 +22,6 @@ CNN_POOL_SIZE = 2
 CNN_FC_UNITS = 128
 DEFAULT_SEED = 17
 """Graph-level random seed put in every RunConfig, so runs repeat."""
-
-
-def default_model_root():
-    """Return where model directories go when none is given.
-
-    That is ``$TUTORIAL17_MODEL_ROOT``, or else the current directory (as in the
-    original, which used relative paths).
-    """
-    return Path(os.environ.get(MODEL_ROOT_ENV, ".")).expanduser()
 
 
 def default_model_dir(model, root=None):
