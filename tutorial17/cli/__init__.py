@@ -4,7 +4,7 @@ Bad arguments and missing files give one line on stderr and exit status 2.
 Ctrl-C while training saves a checkpoint of the current step, says so in one
 line and exits with status 130 (128 + SIGINT, the shell's convention).
 The options and checks every subcommand shares live here too; the ``cluster``
-and ``cluster-task`` subcommands are in :mod:`tutorial17.cluster.cli`.
+and ``cluster-task`` subcommands are in :mod:`tutorial17.cli.cluster`.
 """
 
 import argparse
@@ -14,7 +14,7 @@ import platform
 import sys
 from pathlib import Path
 
-from .errors import Tutorial17Error, UsageError
+from ..errors import Tutorial17Error, UsageError
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -108,9 +108,9 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser():
     """Return the parser of every subcommand; each sets ``run``, the function to call."""
-    from . import board
-    from .cluster import cli as cluster_cli  # it uses the helpers above
-    from .notebook import RUNS_DIR
+    from .. import board
+    from ..notebook import RUNS_DIR
+    from . import cluster as cluster_cli  # it uses the helpers above
 
     parser = _Parser(prog="python -m tutorial17",
                      description="TensorFlow Tutorial #17 (Estimator API) on MNIST.")
@@ -168,7 +168,7 @@ def build_parser():
 
 
 def _check_trained(model_dir):
-    from .checkpoints import latest_checkpoint
+    from ..checkpoints import latest_checkpoint
 
     check_dir("--model-dir", model_dir)
     if latest_checkpoint(model_dir) is None:
@@ -176,7 +176,7 @@ def _check_trained(model_dir):
 
 
 def cmd_walkthrough(args):
-    from .walkthrough import run_walkthrough
+    from ..walkthrough import run_walkthrough
 
     check_data_dir(args.data_dir)
     if args.json is not None and not args.json.parent.is_dir():
@@ -194,8 +194,8 @@ def cmd_walkthrough(args):
 
 
 def cmd_train(args):
-    from . import inputs, models, workflow
-    from .data import read_data_sets
+    from .. import inputs, models, workflow
+    from ..data import read_data_sets
 
     check_data_dir(args.data_dir)
     check_not_a_file("--model-dir", args.model_dir)
@@ -211,9 +211,9 @@ def cmd_train(args):
 
 
 def cmd_evaluate(args):
-    from . import inputs, models, workflow
-    from .data import read_data_sets
-    from .walkthrough import format_accuracy
+    from .. import inputs, models, workflow
+    from ..data import read_data_sets
+    from ..walkthrough import format_accuracy
 
     check_data_dir(args.data_dir)
     _check_trained(args.model_dir)
@@ -226,8 +226,8 @@ def cmd_evaluate(args):
 
 
 def cmd_predict(args):
-    from . import inputs, models, workflow
-    from .data import read_data_sets
+    from .. import inputs, models, workflow
+    from ..data import read_data_sets
 
     check_data_dir(args.data_dir)
     _check_trained(args.model_dir)
@@ -243,7 +243,7 @@ def cmd_predict(args):
 
 
 def cmd_tensorboard(args):
-    from .board import run_tensorboard
+    from ..board import run_tensorboard
 
     run_tensorboard(args.model_root, host=args.host, port=args.port)
 
@@ -251,8 +251,8 @@ def cmd_tensorboard(args):
 def cmd_info(args):
     import numpy as np
 
-    from ._runtime import tfcompat  # TF 1.15, 2.15 and 2.21 report builds and devices differently
-    from .data import default_data_dir
+    from .._runtime import tfcompat  # TF 1.15, 2.15 and 2.21 report builds and devices differently
+    from ..data import default_data_dir
 
     cuda, cudnn = tfcompat.cuda_versions()
     devices = tfcompat.physical_devices()

@@ -13,7 +13,7 @@ from ..cli import (
     positive_number,
     whole_number,
 )
-from .task import CHECKPOINT_SECS, EVAL_THROTTLE_SECS, PARENT_PID_ENV, TaskOptions
+from ..cluster.task import CHECKPOINT_SECS, EVAL_THROTTLE_SECS, PARENT_PID_ENV, TaskOptions
 
 
 def _add_task_options(p):
@@ -71,7 +71,7 @@ def task_options(args):
 
 def cluster_options(args):
     """Return the :class:`~.launcher.ClusterOptions` the parsed ``cluster`` ``args`` give."""
-    from .launcher import ClusterOptions
+    from ..cluster.launcher import ClusterOptions
 
     default = 0 if args.mirrored else 1
     return ClusterOptions(task=task_options(args),
@@ -83,8 +83,8 @@ def cluster_options(args):
 
 def cmd_cluster(args):
     """Run ``cluster``: train and evaluate on a local cluster, then print the results."""
+    from ..cluster.launcher import run_cluster
     from ..walkthrough import format_accuracy
-    from .launcher import run_cluster
 
     check_data_dir(args.data_dir)
     check_not_a_file("--model-dir", args.model_dir)
@@ -99,7 +99,7 @@ def cmd_cluster(args):
 
 def cmd_cluster_task(args):
     """Run ``cluster-task``: the one task of a cluster that ``TF_CONFIG`` names."""
-    from .task import exit_with_parent, run_task
+    from ..cluster.task import exit_with_parent, run_task
 
     check_data_dir(args.data_dir)
     check_not_a_file("--model-dir", args.model_dir)
