@@ -5,6 +5,9 @@ tensorboard.main``, the real server) on a model root, so that every model
 directory under it shows up as a run, prints the URL in one line and stops the
 server, and all it started, on Ctrl-C. TensorBoard's own start-up lines are
 dropped unless ``TUTORIAL17_VERBOSE=1``.
+
+Bad arguments raise an :class:`~tutorial17.errors.ArgumentError` that names the
+parameter (``port=6006: already in use ...``); the command line shows its flag.
 """
 
 import contextlib
@@ -21,10 +24,10 @@ import time
 from pathlib import Path
 
 from ._runtime.verbosity import wants_verbose
-from .errors import TensorBoardError, UsageError
+from .errors import ArgumentError, TensorBoardError
 from .events import find_event_dirs
 
-DEFAULT_HOST = "127.0.0.1"  # this machine only; --host 0.0.0.0 serves the network
+DEFAULT_HOST = "127.0.0.1"  # this machine only; host 0.0.0.0 serves the network
 DEFAULT_PORT = 6006  # TensorBoard's own default
 START_TIMEOUT_SECONDS = 120  # TensorBoard imports TensorFlow first: seconds on a busy machine
 STOP_TIMEOUT_SECONDS = 10
@@ -49,23 +52,24 @@ def check_tensorboard_installed():
 def check_model_root(model_root):
     """Return the directories holding event files under ``model_root``.
 
-    Raises a UsageError, in one line, for a missing directory or one without events.
+    Raises an ArgumentError, in one line, for a missing directory or one without events.
     """
     model_root = Path(model_root)
     if not model_root.is_dir():
-        raise UsageError(f"--model-root {model_root}: no such directory; train a model "
-                         "first (make run writes into runs/)")
+        raise ArgumentError(f"model_root={model_root}: no such directory; train a model "
+                            "first (make run writes into runs/)", "model_root")
     runs = find_event_dirs(model_root)
     if not runs:
-        raise UsageError(f"--model-root {model_root}: no TensorBoard event files under it; "
-                         "train a model there first (make run writes into runs/)")
+        raise ArgumentError(f"model_root={model_root}: no TensorBoard event files under it; "
+                            "train a model there first (make run writes into runs/)",
+                            "model_root")
     return runs
 
 
 def pick_port(host, port):
     """Return ``port`` if it is free on ``host``, or a free port if ``port`` is 0.
 
-    Raises a UsageError for a port in use or a host this machine cannot listen on.
+    Raises an ArgumentError for a port in use or a host this machine cannot listen on.
     (Another program may still take the port before TensorBoard does; TensorBoard
     then stops and says so.)
     """
@@ -74,14 +78,15 @@ def pick_port(host, port):
             probe.bind((host, port))
             return probe.getsockname()[1]
     except socket.gaierror as e:
-        raise UsageError(f"--host {host}: not a host name or address this machine knows "
-                         f"({e.strerror})") from None
+        raise ArgumentError(f"host={host}: not a host name or address this machine knows "
+                            f"({e.strerror})", "host") from None
     except OSError as e:
         if port and e.errno in (98, 48):  # EADDRINUSE on Linux, macOS
-            raise UsageError(f"--port {port}: already in use on {host} (another TensorBoard?); "
-                             "pick another with --port N, or --port 0 for any free one") from None
-        raise UsageError(f"--host {host} --port {port}: cannot listen there ({e.strerror})") \
-            from None
+            raise ArgumentError(f"port={port}: already in use on {host} (another "
+                                "TensorBoard?); pick another with port=N, or port=0 for any "
+                                "free one", "port") from None
+        raise ArgumentError(f"host={host} port={port}: cannot listen there ({e.strerror})",
+                            "host", "port") from None
 
 
 class _Output:

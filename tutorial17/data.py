@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import paths
 from .errors import DataError
 
 # --- Constants used throughout the walkthrough (step 2). ---
@@ -54,22 +55,19 @@ IMAGES_MAGIC = 2051  # IDX: unsigned bytes, 3 dimensions
 LABELS_MAGIC = 2049  # IDX: unsigned bytes, 1 dimension
 _HEADER_BYTES = {IMAGES_MAGIC: 16, LABELS_MAGIC: 8}
 
-_REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "MNIST"
-
-
 def default_data_dir():
     """Return the directory MNIST is read from when none is given.
 
-    ``$TUTORIAL17_DATA_DIR`` if set; else the repository's ``data/MNIST`` (found
-    relative to this package, so any working directory works); else, for an
-    installed copy without the repository, ``~/.cache/tutorial17/MNIST``.
+    ``$TUTORIAL17_DATA_DIR`` if set; else the repository's ``data/MNIST`` (see
+    :mod:`tutorial17.paths`: any working directory works); else, for an installed
+    copy without the repository, ``~/.cache/tutorial17/MNIST``.
     """
     from_env = os.environ.get(DATA_DIR_ENV)
     if from_env:
         return Path(from_env).expanduser()
-    if _REPO_DATA_DIR.is_dir():
-        return _REPO_DATA_DIR
-    return Path.home() / ".cache" / "tutorial17" / "MNIST"
+    if paths.IN_REPO and paths.REPO_DATA_DIR.is_dir():
+        return paths.REPO_DATA_DIR
+    return paths.CACHE_DIR / "MNIST"
 
 
 class DataSet:

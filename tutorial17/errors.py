@@ -61,6 +61,21 @@ class UsageError(Tutorial17Error):
     """A wrong command-line argument."""
 
 
+class ArgumentError(Tutorial17Error, ValueError):
+    """A bad value for a parameter of a package function, named by ``option``.
+
+    The message names the parameter as the function does (``port=6006: already in
+    use``); the command line shows the same message with its flag instead
+    (``--port 6006: already in use``). ``options`` holds every parameter the
+    message names, ``option`` the first.
+    """
+
+    def __init__(self, message, *options):
+        super().__init__(message)
+        self.options = options
+        self.option = options[0] if options else None
+
+
 class ClusterError(Tutorial17Error):
     """A failed task of a cluster, or a cluster run that did not finish in time."""
 

@@ -4,13 +4,14 @@ Their names, titles and layer sizes are described once in :mod:`tutorial17.regis
 this module builds them in TensorFlow 1 (the Keras twins are in :mod:`.keras_models`).
 """
 
-import os
 from pathlib import Path
 
 import tensorflow.compat.v1 as tf
 
 from .checkpoints import checked_model_fn
 from .data import img_shape, img_size, num_channels, num_classes
+from .paths import MODEL_ROOT_ENV as MODEL_ROOT_ENV  # their home is paths.py; public here too
+from .paths import default_model_root as default_model_root
 from .registry import (  # noqa: F401  (the sizes, re-exported: notebooks read them here)
     CNN,
     CNN_FC_UNITS,
@@ -26,20 +27,10 @@ from .registry import get as get_spec
 
 DNN_MODEL_DIR = DNN.model_dir_name
 CNN_MODEL_DIR = CNN.model_dir_name
-MODEL_ROOT_ENV = "TUTORIAL17_MODEL_ROOT"
 
 CNN_LEARNING_RATE = 1e-4
 DEFAULT_SEED = 17
 """Graph-level random seed put in every RunConfig, so runs repeat."""
-
-
-def default_model_root():
-    """Return where model directories go when none is given.
-
-    That is ``$TUTORIAL17_MODEL_ROOT``, or else the current directory (as in the
-    original, which used relative paths).
-    """
-    return Path(os.environ.get(MODEL_ROOT_ENV, ".")).expanduser()
 
 
 def default_model_dir(model, root=None):

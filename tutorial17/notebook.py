@@ -5,9 +5,11 @@ checks: set ``TUTORIAL17_SMOKE=1`` and the notebooks use :data:`SMOKE_DATA_ARGS`
 and :data:`SMOKE_STEPS` instead of the full data and 2,000 steps.
 
 A notebook's model directories live under ``<root>/<name>/`` where ``<root>`` is
-``$TUTORIAL17_MODEL_ROOT`` if set, else the repository's ``runs/`` (found
-relative to this package, so the notebook's working directory does not matter).
-Smoke runs use ``<root>/<name>-smoke/`` so they never mix with full runs.
+the package's one default model root (:func:`tutorial17.paths.default_model_root`):
+``$TUTORIAL17_MODEL_ROOT`` if set, else the repository's ``runs/`` (found relative
+to this package, so the notebook's working directory does not matter), the same
+root the command line's ``walkthrough`` and ``tensorboard`` use. Smoke runs use
+``<root>/<name>-smoke/`` so they never mix with full runs.
 """
 
 import os
@@ -15,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checkpoints import checkpoint_step
-from .models import MODEL_ROOT_ENV, default_model_dir
+from .models import default_model_dir
+from .paths import MODEL_ROOT_ENV, REPO_ROOT, default_model_root
+from .paths import RUNS_DIR as RUNS_DIR  # the default model root in a clone, public here too
 from .walkthrough import NUM_STEPS
 
 SMOKE_ENV = "TUTORIAL17_SMOKE"
@@ -24,11 +28,6 @@ SMOKE_ENV = "TUTORIAL17_SMOKE"
 # run and leave 300 for training; 300 test records hold the first 9 of the walkthrough.
 SMOKE_DATA_ARGS = {"num_train_records": 5300, "num_test_records": 300}
 SMOKE_STEPS = 20
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-_IN_REPO = (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "notebooks").is_dir()
-RUNS_DIR = REPO_ROOT / "runs" if _IN_REPO else Path.home() / ".cache" / "tutorial17" / "runs"
-"""Default parent of the notebooks' model roots (``.gitignore`` covers ``runs/``)."""
 
 
 def smoke_mode():
@@ -39,9 +38,7 @@ def smoke_mode():
 def notebook_model_root(name, smoke=None):
     """Return ``<root>/<name>`` (``<name>-smoke`` in smoke mode); see the module docstring."""
     smoke = smoke_mode() if smoke is None else smoke
-    from_env = os.environ.get(MODEL_ROOT_ENV)
-    root = Path(from_env).expanduser() if from_env else RUNS_DIR
-    return root / (f"{name}-smoke" if smoke else name)
+    return default_model_root() / (f"{name}-smoke" if smoke else name)
 
 
 def display_path(path):

@@ -222,10 +222,12 @@ def test_options_that_cannot_work_name_the_field(fields, mirrored, message, flag
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--ps", "0"], "must be at least 1: parameter servers hold the variables"),
-    (["--mirrored", "--workers", "2"], "trains in one process over all local GPUs"),
+    (["--ps", "0"], "error: --ps must be at least 1: parameter servers hold the variables"),
+    (["--mirrored", "--workers", "2"], "error: --mirrored trains in one process over all local "
+                                       "GPUs: use it with --workers 0 and --ps 0"),
     (["--workers", "-1"], "must be at least 0"),
-    (["--mirrored", "--evaluator"], "is a task of a parameter-server cluster"),
+    (["--mirrored", "--evaluator"], "error: --evaluator is a task of a parameter-server "
+                                    "cluster; --mirrored evaluates"),
     (["--data-dir", "no/such/dir"], "no such directory"),
 ])
 def test_bad_cluster_arguments(args, message, tmp_path, capsys):

@@ -4,7 +4,17 @@ import math
 import os
 from pathlib import Path
 
-from ..cli import (
+from ..cluster.launcher import ClusterOptions, run_cluster
+from ..cluster.task import (
+    CHECKPOINT_SECS,
+    EVAL_THROTTLE_SECS,
+    PARENT_PID_ENV,
+    TaskOptions,
+    exit_with_parent,
+    run_task,
+)
+from ..walkthrough import format_accuracy
+from .options import (
     add_data_dir_option,
     add_model_option,
     add_no_progress_option,
@@ -13,11 +23,10 @@ from ..cli import (
     positive_number,
     whole_number,
 )
-from .task import CHECKPOINT_SECS, EVAL_THROTTLE_SECS, PARENT_PID_ENV, TaskOptions
 
 
 def _add_task_options(p):
-    """Add the options every task is given (:class:`~.task.TaskOptions`) to ``p``."""
+    """Add the options every task is given (:class:`~tutorial17.cluster.task.TaskOptions`)."""
     add_model_option(p)
     p.add_argument("--steps", type=whole_number(1), required=True,
                    help="global step to train to (TrainSpec max_steps), counting the steps "
@@ -62,7 +71,7 @@ def add_parsers(sub):
 
 
 def task_options(args):
-    """Return the :class:`~.task.TaskOptions` the parsed ``args`` give."""
+    """Return the :class:`~tutorial17.cluster.task.TaskOptions` the parsed ``args`` give."""
     return TaskOptions(model=args.model, model_dir=args.model_dir, max_steps=args.steps,
                        data_dir=args.data_dir, mirrored=args.mirrored,
                        checkpoint_secs=args.checkpoint_secs,
@@ -70,8 +79,7 @@ def task_options(args):
 
 
 def cluster_options(args):
-    """Return the :class:`~.launcher.ClusterOptions` the parsed ``cluster`` ``args`` give."""
-    from .launcher import ClusterOptions
+    """Return the :class:`~tutorial17.cluster.launcher.ClusterOptions` ``cluster`` is given."""
 
     default = 0 if args.mirrored else 1
     return ClusterOptions(task=task_options(args),
@@ -83,8 +91,6 @@ def cluster_options(args):
 
 def cmd_cluster(args):
     """Run ``cluster``: train and evaluate on a local cluster, then print the results."""
-    from ..walkthrough import format_accuracy
-    from .launcher import run_cluster
 
     check_data_dir(args.data_dir)
     check_not_a_file("--model-dir", args.model_dir)
@@ -99,7 +105,6 @@ def cmd_cluster(args):
 
 def cmd_cluster_task(args):
     """Run ``cluster-task``: the one task of a cluster that ``TF_CONFIG`` names."""
-    from .task import exit_with_parent, run_task
 
     check_data_dir(args.data_dir)
     check_not_a_file("--model-dir", args.model_dir)

@@ -1,8 +1,9 @@
-"""``python -m tutorial17 tensorboard``: the real TensorBoard on a model root, and its errors.
+"""board.py: the real TensorBoard on a model root, and its errors in the library's words.
 
 The server runs on a free loopback port; its own HTTP API must list the ``loss``
 of both models, with the values the event files hold. Ctrl-C must stop it and
-everything it started.
+everything it started. The errors name the parameters of ``run_tensorboard``
+(the command line's flags for them: tests/cli/test_cli_inspection.py).
 """
 
 import json
@@ -14,8 +15,10 @@ import subprocess
 import sys
 import urllib.request
 
+from tutorial17 import board
 from tutorial17.cli import main
-from tutorial17.events import training_curves
+from tutorial17.errors import ArgumentError
+from tutorial17.events import find_event_dirs, training_curves
 
 import numpy as np
 import pytest
@@ -98,24 +101,55 @@ def test_tensorboard_serves_both_models_loss_and_stops_cleanly(stop_signal, trai
             proc.wait()
 
 
-def _busy_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(1)
-    return sock
+@pytest.fixture
+def busy_port():
+    """A loopback port this process listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        yield sock.getsockname()[1]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--model-root", "{tmp}/nowhere"], "no such directory"),
-    (["--model-root", "{tmp}"], "no TensorBoard event files under it"),
-    (["--model-root", "{root}", "--port", "70000"], "70000 is not a port number"),
-    (["--model-root", "{root}", "--port", "-1"], "must be at least 0"),
-    (["--model-root", "{root}", "--host", "no-such-host.invalid"], "--host no-such-host.invalid"),
-    (["--model-root", "{root}", "--port", "{busy}"], "already in use"),
-])
-def test_bad_arguments_give_one_line_and_status_2(args, message, trained_root, tmp_path, capsys):
-    with _busy_port() as busy:
-        fill = {"tmp": tmp_path, "root": trained_root, "busy": busy.getsockname()[1]}
-        assert main(["tensorboard", *(a.format(**fill) for a in args)]) == 2
-    err = capsys.readouterr().err
-    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+def test_missing_model_root_names_the_parameter(tmp_path):
+    with pytest.raises(ArgumentError) as caught:
+        board.run_tensorboard(tmp_path / "nowhere", port=0)
+    assert caught.value.option == "model_root" and caught.value.options == ("model_root",)
+    assert str(caught.value).startswith(f"model_root={tmp_path / 'nowhere'}: no such directory")
+    assert isinstance(caught.value, ValueError)  # a bad argument value, to library code
+
+
+def test_model_root_without_events_names_the_parameter(tmp_path):
+    with pytest.raises(ArgumentError, match=r"^model_root=.*: no TensorBoard event") as caught:
+        board.check_model_root(tmp_path)
+    assert caught.value.option == "model_root"
+
+
+def test_model_root_with_events_gives_its_runs(trained_root):
+    assert board.check_model_root(trained_root) == sorted(
+        find_event_dirs(trained_root / "dnn") + find_event_dirs(trained_root / "cnn"))
+
+
+def test_port_in_use_names_the_parameter_without_flags(busy_port):
+    with pytest.raises(ArgumentError) as caught:
+        board.pick_port("127.0.0.1", busy_port)
+    assert caught.value.option == "port"
+    assert str(caught.value) == (f"port={busy_port}: already in use on 127.0.0.1 (another "
+                                 "TensorBoard?); pick another with port=N, or port=0 for any "
+                                 "free one")
+
+
+def test_port_zero_picks_a_free_port():
+    assert 0 < board.pick_port("127.0.0.1", 0) <= 65535
+
+
+def test_unknown_host_names_the_parameter():
+    with pytest.raises(ArgumentError, match=r"^host=no-such-host\.invalid: ") as caught:
+        board.pick_port("no-such-host.invalid", 0)
+    assert caught.value.option == "host"
+
+
+def test_address_of_another_machine_names_host_and_port():
+    with pytest.raises(ArgumentError, match=r"^host=192\.0\.2\.1 port=6006: cannot listen") \
+            as caught:
+        board.pick_port("192.0.2.1", 6006)  # TEST-NET-1 (RFC 5737): no address of this machine
+    assert caught.value.options == ("host", "port")

@@ -1,9 +1,13 @@
-"""Bad arguments to every subcommand: one line on stderr, exit status 2, nothing written."""
+"""main() and build_parser() (cli/__init__.py): bad arguments and the default model root.
+
+Bad arguments to every subcommand: one line on stderr, exit status 2, nothing
+written. ``walkthrough`` and ``tensorboard`` default to the same model root.
+"""
 
 import shutil
 
-from tutorial17 import data
-from tutorial17.cli import EXIT_USAGE, main
+from tutorial17 import board, data, paths
+from tutorial17.cli import EXIT_USAGE, build_parser, main
 
 import pytest
 
@@ -130,3 +134,31 @@ def test_bad_arguments_one_line_status_2_nothing_written(
     assert err.startswith("error: ") and err.count("\n") == 1, err
     assert message in err
     assert _snapshot(*watched) == before  # nothing written, nothing touched
+
+
+def _default_model_root(subcommand):
+    return build_parser().parse_args([subcommand]).model_root
+
+
+def test_walkthrough_and_tensorboard_default_to_runs_of_the_repository(monkeypatch):
+    monkeypatch.delenv(paths.MODEL_ROOT_ENV, raising=False)
+    assert _default_model_root("walkthrough") == paths.RUNS_DIR
+    assert _default_model_root("tensorboard") == paths.RUNS_DIR
+
+
+def test_the_model_root_environment_variable_wins_for_both(monkeypatch, tmp_path):
+    monkeypatch.setenv(paths.MODEL_ROOT_ENV, str(tmp_path))
+    assert _default_model_root("walkthrough") == tmp_path
+    assert _default_model_root("tensorboard") == tmp_path
+
+
+def test_walkthrough_trains_where_tensorboard_looks(monkeypatch, tmp_path, tiny_data_dir, capsys):
+    monkeypatch.setenv(paths.MODEL_ROOT_ENV, str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert main(["walkthrough", "--steps", "1", "--data-dir", str(tiny_data_dir),
+                 "--no-progress"]) == 0
+    runs = board.check_model_root(_default_model_root("tensorboard"))
+    assert {run.relative_to(tmp_path).parts[0] for run in runs} == {
+        "checkpoints_tutorial17-1", "checkpoints_tutorial17-2"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "checkpoints_tutorial17-1", "checkpoints_tutorial17-2"]  # nothing in the working dir
