@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from tutorial17._runtime.tfcompat import REFERENCE_PYTHONS, REFERENCE_TF
+from tutorial17._runtime.stacks import REFERENCE_PYTHONS, REFERENCE_TF
 
 import nbformat
 from nbclient import NotebookClient

@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 from tutorial17 import inputs, models, workflow
-from tutorial17._runtime.tfcompat import IS_TF1
+from tutorial17._runtime.report import IS_TF1
 from tutorial17.errors import (
     CheckpointMismatchError,
     InputError,

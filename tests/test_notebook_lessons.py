@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import tutorial17
 from tutorial17 import inputs, models, workflow
-from tutorial17._runtime.tfcompat import IS_TF1
+from tutorial17._runtime.report import IS_TF1
 from tutorial17.checkpoints import checkpoint_step
 from tutorial17.exercises import image_files, one_hot
 

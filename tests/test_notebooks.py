@@ -14,7 +14,7 @@ from pathlib import Path
 
 import tutorial17
 from tutorial17 import models
-from tutorial17._runtime.tfcompat import IS_TF1
+from tutorial17._runtime.report import IS_TF1
 from tutorial17.checkpoints import checkpoint_step
 from tutorial17.exercises import experiments
 

@@ -4,18 +4,19 @@ Importing it keeps TensorFlow quiet (see :mod:`tutorial17._runtime.verbosity`); 
 ``TUTORIAL17_VERBOSE=1`` for TensorFlow's full logging.
 """
 
-from ._runtime import tfcompat as _tfcompat
+from ._runtime import bridge as _bridge
+from ._runtime import stacks as _stacks
 from ._runtime import verbosity as _verbosity
 
 try:
-    _tfcompat.check_python()
-    _tfcompat.check_installed_stack()       # tf-keras, protobuf: one line, before TensorFlow
+    _stacks.check_python()
+    _stacks.check_installed_stack()         # tf-keras, protobuf: one line, before TensorFlow
     _verbosity.set_cpp_log_level_default()  # must happen before TensorFlow is imported
-    _tfcompat.prepare_tensorflow_import()   # Keras 2 for tf.layers on TensorFlow >= 2.16
+    _bridge.prepare_tensorflow_import()     # Keras 2 for tf.layers on TensorFlow >= 2.16
     with _verbosity.spurious_start_up_lines_dropped():
-        _tfcompat.start_tensorflow()        # with tf.compat.v1.estimator on TensorFlow >= 2.16
+        _bridge.start_tensorflow()          # with tf.compat.v1.estimator on TensorFlow >= 2.16
 except ImportError as e:
-    _tfcompat.report_unsupported_in_one_line(e)  # in a script or `python -m tutorial17`
+    _stacks.report_unsupported_in_one_line(e)  # in a script or `python -m tutorial17`
     raise
 
 from ._runtime.verbosity import quiet, verbose  # noqa: E402
