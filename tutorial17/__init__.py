@@ -28,7 +28,6 @@ from .errors import (  # noqa: E402
     Tutorial17Error,
     UnsupportedStackError,
 )
-from .notebook import SMOKE_DATA_ARGS, SMOKE_STEPS, smoke_mode  # noqa: E402
 from .predictor import Predictor  # noqa: E402
 
 __version__ = "0.1.0"
@@ -40,6 +39,23 @@ __all__ = [
     "read_data_sets", "img_size", "img_size_flat", "img_shape", "num_channels", "num_classes",
     "Tutorial17Error", "DataError", "InputError", "CheckpointMismatchError",
     "UnsupportedStackError",
-    "quiet", "verbose", "smoke_mode", "SMOKE_DATA_ARGS", "SMOKE_STEPS", "__version__",
+    "quiet", "verbose", "__version__",
     "Predictor",
 ]
+
+# The notebooks' smoke-mode settings (tutorial17.notebook), which the notebooks and
+# docs/notebooks.md read as tutorial17.SMOKE_STEPS and so on: loaded on first use, so that
+# `import tutorial17` brings the tutorial's API without the notebook plumbing.
+_NOTEBOOK_NAMES = ("SMOKE_DATA_ARGS", "SMOKE_STEPS", "smoke_mode")
+
+
+def __getattr__(name):
+    if name in _NOTEBOOK_NAMES:
+        from . import notebook
+
+        return getattr(notebook, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_NOTEBOOK_NAMES))
