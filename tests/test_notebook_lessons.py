@@ -313,8 +313,7 @@ def test_exercises_image_files_input_fn_is_the_packages(labels, tiny_data, tmp_p
 # --- make notebooks off the reference stack -------------------------------------------
 
 def test_make_notebooks_stops_off_the_reference_stack(monkeypatch, capsys):
-    sys.path.insert(0, str(REPO_ROOT / "scripts"))
-    import run_notebooks
+    from scripts import run_notebooks
 
     assert run_notebooks.reference_stack_problem((3, 11)) is None
     problem = run_notebooks.reference_stack_problem((3, 12))
