@@ -27,7 +27,8 @@ import nbformat
 import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
-from test_notebooks import _build, notebook_model_fn
+
+from notebook_cells import build, notebook_model_fn
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
@@ -262,8 +263,8 @@ def test_migration_notebook_conversion_is_migrate_to_keras(model, trained_dirs, 
                                   tf.estimator.ModeKeys.PREDICT])
 def test_exercises_one_hot_model_fn_is_the_packages(mode, tiny_data):
     images, labels = tiny_data.test.images[:16], tiny_data.test.labels[:16]
-    ours = _build(notebook_model_fn(EXERCISES, "one_hot_model_fn"), mode, images, labels)
-    package = _build(one_hot.cnn_one_hot_model_fn, mode, images, labels)
+    ours = build(notebook_model_fn(EXERCISES, "one_hot_model_fn"), mode, images, labels)
+    package = build(one_hot.cnn_one_hot_model_fn, mode, images, labels)
     assert ours[0] == package[0]  # variable names and shapes
     assert ("layer_conv1/kernel", (5, 5, 1, 16)) in ours[0]
     np.testing.assert_allclose(ours[2], package[2], rtol=1e-6)  # same loss or predictions
