@@ -36,8 +36,11 @@ import shlex
 import sys
 from pathlib import Path
 
-from speed import orchestrator, report
-from speed.settings import DEFAULT_OUTPUT, MODELS, QUICK_OUTPUT, REPO, ROUNDS
+if __package__ in (None, ""):  # run as a file: import the benchmarks as a package, from the root
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from benchmarks.speed import orchestrator, report  # noqa: E402
+from benchmarks.speed.settings import DEFAULT_OUTPUT, MODELS, QUICK_OUTPUT, REPO, ROUNDS  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -75,7 +78,7 @@ def main(argv=None):
     """Run the benchmark (or, in a subprocess, one worker); write the report."""
     args = parse_args(argv)
     if args.keras_server or args.worker:
-        from speed import worker  # only the worker processes load TensorFlow
+        from benchmarks.speed import worker  # only the worker processes load TensorFlow
 
         if args.keras_server:
             worker.keras_server(json.loads(args.keras_server))

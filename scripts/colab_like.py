@@ -18,7 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-import tf_matrix
+if __package__ in (None, ""):  # run as a file: import the scripts as a package, from the root
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from scripts import tf_matrix  # noqa: E402
 
 # Google Colab's runtime (its published package list, August 2026) for what the package
 # touches; protobuf, numpy, matplotlib and tqdm as a Colab-made environment has them.

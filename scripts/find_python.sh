@@ -6,7 +6,7 @@
 # but not selected is on PATH yet does not run, so every candidate is tried.
 set -u
 # The supported versions, in order of preference: the reference stack (TensorFlow 2.15.1)
-# first, then the bridged one (TensorFlow 2.21); tutorial17/_runtime/tfcompat.py has the same table.
+# first, then the bridged one (TensorFlow 2.21); tutorial17/_runtime/stacks.py has the same table.
 SUPPORTED="3.11 3.10 3.9 3.12 3.13"
 versions=${*:-$SUPPORTED}
 

@@ -1,7 +1,7 @@
 """Notebook runner: each notebook top to bottom in a fresh kernel, its outputs checked.
 
 ``make notebooks`` runs this to refresh the committed outputs (full data, full
-step count); ``tests/test_notebooks.py`` uses the same functions in smoke mode.
+step count); the tests in ``tests/notebooks/`` use the same functions in smoke mode.
 Progress bars are kept in their final state only, and a notebook whose outputs
 hold a machine path, a TensorFlow log line or stray stderr text is not written.
 
@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from tutorial17._runtime.tfcompat import REFERENCE_PYTHONS, REFERENCE_TF
+from tutorial17._runtime.stacks import REFERENCE_PYTHONS, REFERENCE_TF
 
 import nbformat
 from nbclient import NotebookClient

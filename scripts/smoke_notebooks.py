@@ -16,7 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import run_notebooks
+if __package__ in (None, ""):  # run as a file: import the scripts as a package, from the root
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from scripts import run_notebooks  # noqa: E402
 
 
 def smoke_run(path):

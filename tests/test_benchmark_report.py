@@ -4,15 +4,13 @@ No TensorFlow here: made-up results of a two-round run go through ``summarise`` 
 """
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "benchmarks"))
+from benchmarks.speed import report
 
-from speed import report  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 SETTINGS = {"rounds": 2, "segment_steps": {"dnn": 400, "cnn": 60},
             "warmup": {"dnn": 40, "cnn": 15}, "run_warmup": 50, "eval_repeats": 3}

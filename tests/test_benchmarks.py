@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tutorial17._runtime.tfcompat import IS_TF1
+from tutorial17._runtime.report import IS_TF1
 
 import pytest
 

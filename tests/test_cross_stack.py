@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from tutorial17 import cli
-from tutorial17._runtime import tfcompat
+from tutorial17._runtime import bridge, stacks
+from tutorial17._runtime.report import USES_BRIDGE
 
 import pytest
 
@@ -29,13 +30,13 @@ def other_stack_python():
 
     None on TensorFlow 1.15 (Python 3.7) too: it is neither of the two stacks.
     """
-    if sys.version_info[:2] not in tfcompat.SUPPORTED_PYTHONS:
+    if sys.version_info[:2] not in stacks.SUPPORTED_PYTHONS:
         return None
     for venv in sorted(REPO.glob(".venv-3.*")):
         version = tuple(int(part) for part in venv.name[len(".venv-"):].split("."))
         python = venv / "bin" / "python"
-        if (version in tfcompat.SUPPORTED_PYTHONS and (venv / ".installed").exists()
-                and (version in tfcompat.BRIDGED_PYTHONS) != tfcompat.USES_BRIDGE):
+        if (version in stacks.SUPPORTED_PYTHONS and (venv / ".installed").exists()
+                and (version in stacks.BRIDGED_PYTHONS) != USES_BRIDGE):
             return python
     return None
 
@@ -55,7 +56,7 @@ def other_python():
 def run_other(python, *args):
     # Without the Keras choice this process made for its own TensorFlow: the other stack's
     # tutorial17 makes its own (TF_USE_LEGACY_KERAS=1 breaks tf.layers on 2.15.1).
-    env = {k: v for k, v in os.environ.items() if k != tfcompat.LEGACY_KERAS_ENV}
+    env = {k: v for k, v in os.environ.items() if k != bridge.LEGACY_KERAS_ENV}
     proc = subprocess.run([str(python), "-m", "tutorial17", *map(str, args)],
                           capture_output=True, text=True, timeout=600, cwd=str(REPO), env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]

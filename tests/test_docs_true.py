@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from tutorial17 import cli
-from tutorial17._runtime.tfcompat import IS_TF1
+from tutorial17._runtime.report import IS_TF1
 
 import nbformat
 import pytest

@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 from tutorial17 import inputs, models, workflow
-from tutorial17._runtime.tfcompat import IS_TF1
+from tutorial17._runtime.report import IS_TF1
 from tutorial17.errors import (
     CheckpointMismatchError,
     InputError,
@@ -202,7 +202,7 @@ def test_bad_arguments_get_one_line(tmp_path):
 @needs_keras
 def test_notebook_model_fn_checkpoint_converts(tiny_data, tmp_path):
     """The walkthrough notebook's own model_fn (its cells, not the package's) converts too."""
-    from test_notebooks import notebook_model_fn
+    from notebook_cells import notebook_model_fn
 
     estimator = tf.estimator.Estimator(model_fn=notebook_model_fn(), model_dir=str(tmp_path),
                                        params={"learning_rate": models.CNN_LEARNING_RATE})

@@ -99,7 +99,7 @@ class Terminal(io.StringIO):
 def test_progress_hook_writes_one_line(tiny_data, tmp_path):
     estimator = models.make_cnn_estimator(model_dir=tmp_path)
     fn = inputs.make_train_input_fn(tiny_data.train.images, tiny_data.train.cls)
-    out = Terminal()  # a log gets plain lines instead (tests/test_quiet.py)
+    out = Terminal()  # a log gets plain lines instead (tests/test_progress.py)
     workflow.train(estimator, fn, steps=4, progress=out)
     text = out.getvalue()
     assert text.count("\n") == 1 and text.endswith("\n")  # redrawn with \r, closed once

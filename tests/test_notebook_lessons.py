@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import tutorial17
 from tutorial17 import inputs, models, workflow
-from tutorial17._runtime.tfcompat import IS_TF1
+from tutorial17._runtime.report import IS_TF1
 from tutorial17.checkpoints import checkpoint_step
 from tutorial17.exercises import image_files, one_hot
 
@@ -27,7 +27,8 @@ import nbformat
 import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
-from test_notebooks import _build, notebook_model_fn
+
+from notebook_cells import build, notebook_model_fn
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
@@ -262,8 +263,8 @@ def test_migration_notebook_conversion_is_migrate_to_keras(model, trained_dirs, 
                                   tf.estimator.ModeKeys.PREDICT])
 def test_exercises_one_hot_model_fn_is_the_packages(mode, tiny_data):
     images, labels = tiny_data.test.images[:16], tiny_data.test.labels[:16]
-    ours = _build(notebook_model_fn(EXERCISES, "one_hot_model_fn"), mode, images, labels)
-    package = _build(one_hot.cnn_one_hot_model_fn, mode, images, labels)
+    ours = build(notebook_model_fn(EXERCISES, "one_hot_model_fn"), mode, images, labels)
+    package = build(one_hot.cnn_one_hot_model_fn, mode, images, labels)
     assert ours[0] == package[0]  # variable names and shapes
     assert ("layer_conv1/kernel", (5, 5, 1, 16)) in ours[0]
     np.testing.assert_allclose(ours[2], package[2], rtol=1e-6)  # same loss or predictions
@@ -313,8 +314,7 @@ def test_exercises_image_files_input_fn_is_the_packages(labels, tiny_data, tmp_p
 # --- make notebooks off the reference stack -------------------------------------------
 
 def test_make_notebooks_stops_off_the_reference_stack(monkeypatch, capsys):
-    sys.path.insert(0, str(REPO_ROOT / "scripts"))
-    import run_notebooks
+    from scripts import run_notebooks
 
     assert run_notebooks.reference_stack_problem((3, 11)) is None
     problem = run_notebooks.reference_stack_problem((3, 12))

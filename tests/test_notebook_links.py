@@ -22,14 +22,12 @@ import nbformat
 import pytest
 
 from conftest import assert_all_gone, descendants, wait_for
+from scripts import jupyter_lab, run_notebooks
 
 pytest.importorskip("jupyterlab", reason="JupyterLab is not part of the TensorFlow 1.15 "
                     "environment (requirements-tf1.txt); make notebook uses the 3.9-3.13 stacks")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
-import jupyter_lab  # noqa: E402
-import run_notebooks  # noqa: E402
 
 MARKDOWN_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)  # http:, https:, mailto:, ...

@@ -8,7 +8,7 @@ build (their TRAIN graph's variables) and the Keras networks the builders make
 import importlib
 
 from tutorial17 import models, registry, walkthrough
-from tutorial17._runtime.tfcompat import IS_TF1
+from tutorial17._runtime.report import IS_TF1
 from tutorial17.checkpoints import graph_variables, is_optimizer_state
 from tutorial17.errors import InputError
 

@@ -6,13 +6,11 @@ The check itself is scripts/tf1_api.py, which also runs from the command line.
 import ast
 import json
 import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import tf1_api  # noqa: E402
-from tf1_api import Api, check, check_project, format_failures, notebook_paths  # noqa: E402
+from scripts import tf1_api
+from scripts.tf1_api import Api, check, check_project, format_failures, notebook_paths
 
 TF1_DOC = tf1_api.REPO / "docs" / "tf1.md"
 

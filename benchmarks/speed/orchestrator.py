@@ -10,8 +10,8 @@ import threading
 import time
 from pathlib import Path
 
-from speed import settings
-from speed.report import format_loads
+from benchmarks.speed import settings
+from benchmarks.speed.report import format_loads
 
 
 def run_worker(spec, env):

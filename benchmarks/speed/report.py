@@ -8,7 +8,7 @@ import re
 import statistics
 from pathlib import Path
 
-from speed.settings import MODELS
+from benchmarks.speed.settings import MODELS
 
 TEMPLATE = Path(__file__).resolve().with_name("report_template.md")
 PART_LINE = re.compile(r"^<!-- part: (\w+) -->$", re.M)

@@ -23,9 +23,9 @@ from tutorial17.data import read_data_sets
 
 import tensorflow as tf2
 
-import predict_latency
-import speed_variants as sv
-from speed.settings import SCRIPT
+from benchmarks import predict_latency
+from benchmarks import speed_variants as sv
+from benchmarks.speed.settings import SCRIPT
 
 KERAS_REPLY = "@@stamps "
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import board
-from .._runtime import tfcompat  # TF 1.15, 2.15 and 2.21 report builds and devices differently
+from .._runtime import report  # TF 1.15, 2.15 and 2.21 report builds and devices differently
 from ..data import default_data_dir
 from ..paths import default_model_root
 from .options import port_number
@@ -36,15 +36,15 @@ def cmd_tensorboard(args):
 
 def cmd_info(args):
     """Run ``info``: print the versions, devices and data directory in use."""
-    cuda, cudnn = tfcompat.cuda_versions()
-    devices = tfcompat.physical_devices()
+    cuda, cudnn = report.cuda_versions()
+    devices = report.physical_devices()
     print(f"Python:      {platform.python_version()} ({sys.executable})")
-    bridge = " (tf.estimator through tutorial17's bridge)" if tfcompat.USES_BRIDGE else ""
-    print(f"TensorFlow:  {tfcompat.TF_VERSION}{bridge}")
+    bridge = " (tf.estimator through tutorial17's bridge)" if report.USES_BRIDGE else ""
+    print(f"TensorFlow:  {report.TF_VERSION}{bridge}")
     print(f"numpy:       {np.__version__}")
     print(f"Devices:     {', '.join(devices) or 'none'}")
     print(f"Built with CUDA: {cuda}, cuDNN: {cudnn}")
-    capabilities = tfcompat.compute_capabilities()
+    capabilities = report.compute_capabilities()
     if capabilities:  # sm_XY runs natively on compute capability X.Y; compute_XY is PTX
         print(f"GPU code for: {capabilities}")
     print(f"Data dir:    {default_data_dir()}")

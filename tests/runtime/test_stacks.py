@@ -1,4 +1,5 @@
-"""The checks ``import tutorial17`` makes of the installed TensorFlow stack: one line, the fix.
+"""tutorial17._runtime.stacks: the table of supported Pythons and TensorFlow releases, and the
+checks ``import tutorial17`` makes of the installed stack: one line, the fix.
 
 The subprocess tests fake an installed version with a ``*.dist-info`` directory put ahead of
 site-packages on ``PYTHONPATH``: the package reads versions from that metadata, as pip does,
@@ -6,11 +7,14 @@ while the modules themselves stay the real ones.
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from tutorial17._runtime import tfcompat
+from tutorial17 import UnsupportedStackError
+from tutorial17._runtime import bridge, stacks
+from tutorial17._runtime.report import USES_BRIDGE
 
 import pytest
 
@@ -35,7 +39,7 @@ reads_versions = pytest.mark.skipif(sys.version_info < (3, 8),
     (None, None, False, None),                      # no TensorFlow by any known name
 ])
 def test_stack_problems_name_their_fix(tf_version, protobuf, has_tf_keras, expected):
-    problem = tfcompat.stack_problem(tf_version, protobuf, has_tf_keras)
+    problem = stacks.stack_problem(tf_version, protobuf, has_tf_keras)
     if expected is None:
         assert problem is None
     else:
@@ -48,7 +52,7 @@ def test_stack_problems_name_their_fix(tf_version, protobuf, has_tf_keras, expec
     ("2.15.1", False), ("2.21.0", False), ("2.21.3", False), ("2.22.0rc0", True),
     ("2.22.0", True), ("3.0.0", True), (None, False)])
 def test_only_a_tensorflow_newer_than_verified_is_warned_about(tf_version, warned):
-    text = tfcompat.newer_than_verified_text(tf_version)
+    text = stacks.newer_than_verified_text(tf_version)
     assert (text is not None) is warned
     if warned:
         assert text.startswith("warning: ") and "\n" not in text
@@ -66,7 +70,7 @@ def import_with(tmp_path, fakes, code="import tutorial17\nprint('imported')"):
     for name, version in fakes.items():
         fake_dist_info(tmp_path, name, version)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(REPO)]))
-    env.pop(tfcompat.LEGACY_KERAS_ENV, None)
+    env.pop(bridge.LEGACY_KERAS_ENV, None)
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=env, timeout=300)
 
@@ -76,8 +80,8 @@ def import_with(tmp_path, fakes, code="import tutorial17\nprint('imported')"):
 def test_the_faked_metadata_is_what_the_package_reads(tmp_path):
     # Below 7, which TensorFlow 2.16-2.20 would refuse on import of the package itself.
     fake_dist_info(tmp_path, "protobuf", "6.99.0")
-    code = ("from tutorial17._runtime import tfcompat\n"
-            "print(tfcompat.installed_version('protobuf'))")
+    code = ("from tutorial17._runtime import stacks\n"
+            "print(stacks.installed_version('protobuf'))")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(REPO)]))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          timeout=300, check=True).stdout
@@ -112,7 +116,7 @@ def test_no_tf_keras_on_tensorflow_2_16_or_later_is_one_line(tmp_path):
 
 @pytest.mark.slow  # TensorFlow loaded in a second process
 def test_a_newer_tensorflow_gets_one_warning_line_and_still_runs(tmp_path):
-    if not tfcompat.USES_BRIDGE:
+    if not USES_BRIDGE:
         pytest.skip("on 2.15.1 a TensorFlow faked as 2.16+ would turn on tf-keras, absent there")
     proc = import_with(tmp_path, {"tensorflow": "2.99.0"},
                        code="import tutorial17\nimport tensorflow.compat.v1 as tf\n"
@@ -122,51 +126,6 @@ def test_a_newer_tensorflow_gets_one_warning_line_and_still_runs(tmp_path):
     assert proc.stderr.count("\n") == 1, proc.stderr
     assert proc.stderr.startswith("warning: tutorial17 was checked with TensorFlow 2.15 to 2.21;"
                                   " TensorFlow 2.99.0 is newer")
-
-
-@pytest.mark.parametrize("choices, imported_before, expected", [
-    ({}, False, None),
-    ({"tf.keras": "tf_keras", "tf.compat.v1.layers": "tf_keras"}, True, None),
-    ({"tf.keras": "keras_3"}, True, "imported, and its Keras used, before tutorial17"),
-    ({"tf.compat.v1.layers": "keras_3"}, False, "TF_USE_LEGACY_KERAS was not in effect"),
-])
-def test_keras_3_picked_too_early_is_one_line_saying_what_to_do(choices, imported_before,
-                                                                 expected):
-    problem = tfcompat.keras_choice_problem("2.20.0", choices, imported_before)
-    if expected is None:
-        assert problem is None
-        return
-    assert expected in problem and "\n" not in problem
-    assert "restart" in problem and "import tutorial17 before TensorFlow" in problem
-    assert "TF_USE_LEGACY_KERAS=1" in problem
-
-
-def test_the_bridged_stack_runs_on_tf_keras():
-    import tensorflow as tf_root
-
-    choices = tfcompat.keras_choices(tf_root)
-    if not tfcompat.USES_BRIDGE:  # 2.15.1: TensorFlow's own Keras 2, keras 2.15
-        assert set(choices.values()) <= {"keras_2"}
-        return
-    assert choices.get("tf.keras") == "tf_keras"
-    assert set(choices.values()) == {"tf_keras"}
-
-
-@pytest.mark.slow  # TensorFlow loaded in a second process
-def test_tensorflow_imported_first_with_keras_3_in_use_is_one_line(tmp_path):
-    if not tfcompat.USES_BRIDGE:
-        pytest.skip("TensorFlow 2.15.1 has Keras 2 built in: nothing can pick Keras 3 there")
-    code = ("import tensorflow as tf\n"
-            "tf.keras.layers.Dense  # a notebook cell that used Keras before tutorial17\n"
-            "import tutorial17\n")
-    proc = import_with(tmp_path, {}, code=code)
-    assert proc.returncode == 1
-    # TensorFlow's own start-up lines come first (it was imported before tutorial17 could
-    # quiet it); then tutorial17's one line, and no traceback.
-    assert "Traceback" not in proc.stderr, proc.stderr
-    ours = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
-    assert len(ours) == 1 and proc.stderr.rstrip().endswith(ours[0])
-    assert "has already picked Keras 3 for tf.keras" in ours[0]
 
 
 @reads_versions
@@ -183,3 +142,52 @@ def test_in_ipython_the_same_problem_is_one_error_line(tmp_path):
     assert proc.returncode == 1
     assert len(shown) == 1 and "Traceback" not in shown[0], shown
     assert shown[0].startswith("error: TensorFlow 2.18.1 comes with Keras 3")
+
+
+@pytest.mark.parametrize("version, expected", [
+    ("1.15.0", False), ("2.15.1", False), ("2.16.2", True), ("2.21.0", True),
+    ("2.22.0rc0", True), (None, False)])
+def test_only_tensorflow_2_16_and_later_need_the_bridge(version, expected):
+    assert stacks.needs_bridge(version) is expected
+
+
+# --- Which Pythons: one table, and everything that names them agrees with it. ---
+
+def supported_text(versions):
+    return {f"{major}.{minor}" for major, minor in versions}
+
+
+def test_python_versions_agree_everywhere():
+    supported = supported_text(stacks.SUPPORTED_PYTHONS)
+    assert supported == {"3.9", "3.10", "3.11", "3.12", "3.13"}
+    finder = (REPO / "scripts" / "find_python.sh").read_text()
+    assert set(re.search(r'^SUPPORTED="([^"]+)"', finder, re.M).group(1).split()) == supported
+    makefile = (REPO / "Makefile").read_text()
+    listed = re.search(r"^SUPPORTED_PYTHON_VERSIONS := (.+)$", makefile, re.M).group(1)
+    assert set(listed.split()) == supported
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert 'requires-python = ">=3.9,<3.14"' in pyproject
+    assert supported_text(stacks.BRIDGED_PYTHONS) == {"3.12", "3.13"}
+    for marker in ("python_version < '3.12'", "python_version >= '3.12'"):
+        assert marker in pyproject
+
+
+@pytest.mark.parametrize("version", [(3, 8), (3, 14), (2, 7)])
+def test_an_unsupported_python_is_refused_with_the_way_out(version):
+    with pytest.raises(UnsupportedStackError) as info:
+        stacks.check_python(version)
+    message = str(info.value)
+    assert f"Python {version[0]}.{version[1]}" in message and "3.9-3.13" in message
+    assert "uv python install 3.12" in message and "\n" not in message
+
+
+def test_make_refuses_an_unsupported_python_in_one_line(tmp_path):
+    fake = tmp_path / "python3.8"
+    fake.write_text("#!/bin/sh\necho 3.8\n")
+    fake.chmod(0o755)
+    proc = subprocess.run(["make", "-s", "--no-print-directory", "run", f"PYTHON={fake}"],
+                          cwd=str(REPO), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert "is Python 3.8" in proc.stderr and "3.9-3.13" in proc.stderr
+    assert "uv python install 3.12" in proc.stderr
