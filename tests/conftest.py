@@ -10,6 +10,7 @@ run only with ``--run-slow`` (``make test-all``) or when ``-m`` selects them; pl
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import time
 
@@ -159,3 +160,12 @@ def kill_group(proc):
     if proc.poll() is None:
         proc.kill()
     proc.wait()
+
+
+@pytest.fixture
+def busy_port():
+    """A loopback port this process listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        yield sock.getsockname()[1]

@@ -10,7 +10,6 @@ import json
 import re
 import select
 import signal
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -99,15 +98,6 @@ def test_tensorboard_serves_both_models_loss_and_stops_cleanly(stop_signal, trai
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-
-
-@pytest.fixture
-def busy_port():
-    """A loopback port this process listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(1)
-        yield sock.getsockname()[1]
 
 
 def test_missing_model_root_names_the_parameter(tmp_path):

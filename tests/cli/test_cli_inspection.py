@@ -5,7 +5,6 @@ come out as one line naming the flag (``--port``, ``--model-root``, ``--host``),
 though board.py words its errors with its parameters' names.
 """
 
-import socket
 import subprocess
 import sys
 
@@ -33,15 +32,6 @@ def root_with_events(tmp_path):
     run.mkdir(parents=True)
     (run / EVENT_FILE_GLOB.replace("*", "0.test")).write_bytes(b"")
     return run.parent
-
-
-@pytest.fixture
-def busy_port():
-    """A loopback port this process listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(1)
-        yield sock.getsockname()[1]
 
 
 def _error_line(args, capsys):
