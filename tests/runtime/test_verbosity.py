@@ -3,7 +3,32 @@
 import subprocess
 import sys
 
+from tutorial17._runtime.verbosity import SPURIOUS_START_UP_LINES
+
 import pytest
+
+# Start-up lines seen with `make test-matrix` (each release's first lines, a machine without GPU).
+KNOWN_START_UP_LINES = [
+    "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+    "I0000 00:00:1796191648.1 20995 mlir_graph_optimization_pass.cc:437] MLIR V1 optimization "
+    "pass is not enabled",
+    "W0000 00:00:1796191648.179376   20995 computation_placer.cc:177] computation placer "
+    "already registered. Please check linkage and avoid linking the same target more than once.",
+    "E0000 cudart_stub.cc:28] Could not find cuda drivers on your machine, GPU will not be used.",
+]
+
+
+@pytest.mark.parametrize("line", KNOWN_START_UP_LINES)
+def test_each_releases_known_start_up_lines_are_dropped(line):
+    assert SPURIOUS_START_UP_LINES.search(line)
+
+
+@pytest.mark.parametrize("line", [
+    "E0000 some_kernel.cc:12] Out of memory while allocating the tensor",
+    "ValueError: the model directory is not a directory",
+])
+def test_other_lines_are_kept(line):
+    assert not SPURIOUS_START_UP_LINES.search(line)
 
 
 def run_python(code):

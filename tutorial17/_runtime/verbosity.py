@@ -34,7 +34,8 @@ def set_cpp_log_level_default():
 # build of 2.15 registers its factories twice; 2.16-2.21 (the bridged releases) log before
 # absl is set up, whatever TF_CPP_MIN_LOG_LEVEL says, report a machine without an NVIDIA
 # driver (`python -m tutorial17 info` lists the devices TensorFlow does find), and 2.20 says
-# at its first session run that an MLIR pass is off (the bridge runs that session at import).
+# at its first session run that an MLIR pass is off (the bridge runs that session at import);
+# 2.19 warns four times that its XLA computation placer is registered twice.
 # make test-matrix checks every release's start-up against this list.
 SPURIOUS_START_UP_LINES = re.compile(
     r"Unable to register (cuDNN|cuFFT|cuBLAS) factory: Attempting to register factory"
@@ -42,7 +43,8 @@ SPURIOUS_START_UP_LINES = re.compile(
     r"|cudart_stub\.cc:\d+\] Could not find cuda drivers on your machine"
     r"|failed call to cuInit: INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR \(303\)"
     r"|mlir_graph_optimization_pass\.cc:\d+\] MLIR V1 optimization pass is not enabled"
-    r"|oneDNN custom operations are on")
+    r"|oneDNN custom operations are on"
+    r"|computation_placer\.cc:\d+\] computation placer already registered")
 
 
 @contextlib.contextmanager
