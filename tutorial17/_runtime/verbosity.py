@@ -95,6 +95,9 @@ def quiet(cpp_errors_too=False):
     warnings.filterwarnings("ignore", category=UserWarning, module=r"keras(\.|$)")
     warnings.filterwarnings("ignore", message=r".*tf\.layers.*", category=UserWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"tensorflow")
+    # TensorFlow 2.16-2.20 save checkpoints with protobuf's float_format, which protobuf 6
+    # warns about on every save (7 refuses it: the import-time stack check says so).
+    warnings.filterwarnings("ignore", message=r"float_format is deprecated", category=UserWarning)
 
 
 def verbose():
