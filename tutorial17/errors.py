@@ -10,8 +10,6 @@ of the package defines an exception elsewhere, raises a built-in exception (a
 cases it lists with their reasons.
 """
 
-import re
-
 
 class Tutorial17Error(Exception):
     """Base class of every error the package raises on purpose."""
@@ -61,19 +59,26 @@ class UsageError(Tutorial17Error):
     """A wrong command-line argument."""
 
 
-class ArgumentError(Tutorial17Error, ValueError):
-    """A bad value for a parameter of a package function, named by ``option``.
+class _NamesParameters:
+    """An error whose message names parameters as Python does: ``name=value``.
 
-    The message names the parameter as the function does (``port=6006: already in
-    use``); the command line shows the same message with its flag instead
-    (``--port 6006: already in use``). ``options`` holds every parameter the
-    message names, ``option`` the first.
+    ``options`` holds every parameter the message names, ``option`` the first. The
+    command line shows the same message with its flags instead (``--name value``,
+    a bare ``--name`` for ``name=True``): ``tutorial17.cli.options.flag_message``.
     """
 
     def __init__(self, message, *options):
         super().__init__(message)
         self.options = options
         self.option = options[0] if options else None
+
+
+class ArgumentError(_NamesParameters, Tutorial17Error, ValueError):
+    """A bad value for a parameter of a package function, named in the message.
+
+    For example ``ArgumentError("port=6006: already in use", "port")``, which the
+    command line shows as ``--port 6006: already in use``.
+    """
 
 
 class ClusterError(Tutorial17Error):
@@ -84,39 +89,13 @@ class ClusterConfigError(Tutorial17Error):
     """A missing, malformed or inconsistent ``TF_CONFIG`` (or cluster spec)."""
 
 
-class ClusterOptionsError(ClusterError):
+class ClusterOptionsError(_NamesParameters, ClusterError):
     """Cluster options that rule a run out: fields that cannot go together, or a ``timeout`` hit.
 
-    The message names the fields of ``ClusterOptions`` (or ``TaskOptions``) as Python
-    does: ``num_ps``, ``mirrored=True``. ``option`` is the first field it names,
-    ``options`` all of them, and :meth:`worded` names them otherwise: the command
-    line passes its flags, so that its users read ``--ps``, ``--mirrored``.
+    The message names the fields of ``ClusterOptions`` (or ``TaskOptions``) as
+    :class:`ArgumentError` names parameters, ``num_ps=0``, ``mirrored=True``, and
+    ``options`` lists them: the command line shows ``--ps 0``, ``--mirrored``.
     """
-
-    _FIELD = re.compile(r"\{(\w+)(?:=([^{}]*))?\}")  # {field} or {field=value}
-
-    def __init__(self, template):
-        self.template = template
-        self.options = tuple(m.group(1) for m in self._FIELD.finditer(template))
-        self.option = self.options[0] if self.options else None
-        super().__init__(self.worded())
-
-    def worded(self, names=None):
-        """Return the message with each field named as ``names`` (field -> flag) says.
-
-        ``{num_ps=0}`` becomes ``--ps 0`` and ``{mirrored=True}`` becomes
-        ``--mirrored``; a field missing from ``names`` keeps its own name.
-        """
-        names = names or {}
-
-        def name(match):
-            field, value = match.groups()
-            flag = names.get(field)
-            if flag is None:
-                return field if value is None else f"{field}={value}"
-            return flag if value in (None, "True") else f"{flag} {value}"
-
-        return self._FIELD.sub(name, self.template)
 
 
 class TrainingInterrupted(KeyboardInterrupt):

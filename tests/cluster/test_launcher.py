@@ -21,6 +21,7 @@ from pathlib import Path
 from tutorial17 import events
 from tutorial17._runtime.locking import lock_model_dir
 from tutorial17.cli import main
+from tutorial17.cli.options import flag_message
 from tutorial17.cluster import launcher as cluster
 from tutorial17.cluster.processes import RUNS_DIR
 from tutorial17.cluster.progress_line import ProgressLine
@@ -185,19 +186,17 @@ def test_a_run_past_its_timeout_names_the_option(tmp_path):
         run.processes.stop(grace=0)
     assert raised.value.option == "timeout"
     assert str(raised.value) == "training did not finish within timeout=0.5 s"
-    assert raised.value.worded(FLAGS) == "training did not finish within --timeout 0.5 s"
-
-
-# How the command line names the fields of ClusterOptions and TaskOptions.
-FLAGS = {"num_workers": "--workers", "num_ps": "--ps", "evaluator": "--evaluator",
-         "mirrored": "--mirrored", "timeout": "--timeout"}
+    assert flag_message(raised.value) == "training did not finish within --timeout 0.5 s"
 
 
 @pytest.mark.parametrize("fields, mirrored, message, flags", [
     ({"num_ps": 0}, False,
-     "num_ps must be at least 1: parameter servers hold the variables the chief and workers share",
-     "--ps must be at least 1: parameter servers hold the variables the chief and workers share"),
-    ({"num_workers": -1}, False, "num_workers must be 0 or more", "--workers must be 0 or more"),
+     "num_ps=0: must be at least 1, since parameter servers hold the variables the chief and "
+     "workers share",
+     "--ps 0: must be at least 1, since parameter servers hold the variables the chief and "
+     "workers share"),
+    ({"num_workers": -1}, False, "num_workers=-1: must be 0 or more",
+     "--workers -1: must be 0 or more"),
     ({"num_workers": 2, "num_ps": 0}, True,
      "mirrored=True trains in one process over all local GPUs: use it with num_workers=0 and "
      "num_ps=0 (a parameter-server cluster replicates across processes instead)",
@@ -217,12 +216,13 @@ def test_options_that_cannot_work_name_the_field(fields, mirrored, message, flag
     assert str(raised.value) == message
     assert raised.value.option == next(iter(raised.value.options))
     assert raised.value.option in {**fields, "mirrored": mirrored}
-    assert raised.value.worded(FLAGS) == flags
+    assert flag_message(raised.value) == flags
     assert not (tmp_path / "m").exists()  # refused before anything was written
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--ps", "0"], "error: --ps must be at least 1: parameter servers hold the variables"),
+    (["--ps", "0"], "error: --ps 0: must be at least 1, since parameter servers hold the "
+                    "variables"),
     (["--mirrored", "--workers", "2"], "error: --mirrored trains in one process over all local "
                                        "GPUs: use it with --workers 0 and --ps 0"),
     (["--workers", "-1"], "must be at least 0"),

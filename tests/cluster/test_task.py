@@ -5,6 +5,7 @@ import re
 
 from tutorial17._runtime.locking import lock_model_dir
 from tutorial17.cli import main
+from tutorial17.cli.options import flag_message
 from tutorial17.cluster import task as cluster_task
 from tutorial17.cluster.task import TaskOptions
 from tutorial17.errors import ClusterConfigError, ClusterError, ClusterOptionsError, InputError
@@ -51,7 +52,7 @@ def test_mirrored_with_a_tf_config_names_the_option(tmp_path, monkeypatch):
         cluster_task.run_task(TaskOptions("dnn", tmp_path / "m", 5, mirrored=True))
     assert raised.value.option == "mirrored"
     assert str(raised.value).startswith("mirrored=True trains in one process")
-    assert raised.value.worded({"mirrored": "--mirrored"}).startswith("--mirrored trains")
+    assert flag_message(raised.value).startswith("--mirrored trains")
     assert not (tmp_path / "m").exists()
 
 

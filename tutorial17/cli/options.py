@@ -117,13 +117,10 @@ def flag_message(error):
 
     An error that names its parameters (``options``, or ``option`` alone, as
     :class:`~tutorial17.errors.ArgumentError` does) words them ``name=value``;
-    that becomes ``--name value``, and ``name=True`` a bare ``--name``;
-    :class:`~tutorial17.errors.ClusterOptionsError` rewords itself the same way.
-    Other errors keep their message.
+    that becomes ``--name value``, and ``name=True`` a bare ``--name``. Other
+    errors keep their message.
     """
     names = getattr(error, "options", None) or (getattr(error, "option", None),)
-    if hasattr(error, "worded"):  # ClusterOptionsError: its fields in a message template
-        return error.worded({name: flag_name(name) for name in filter(None, names)})
     message = str(error)
     for name in filter(None, names):
         flag = flag_name(name)

@@ -87,17 +87,21 @@ def check_cluster_options(options):
     """
     mirrored = options.task.mirrored
     if mirrored and options.evaluator:
-        raise ClusterOptionsError("{evaluator=True} is a task of a parameter-server cluster; "
-                                  "{mirrored=True} evaluates in its one process after training")
+        raise ClusterOptionsError("evaluator=True is a task of a parameter-server cluster; "
+                                  "mirrored=True evaluates in its one process after training",
+                                  "evaluator", "mirrored")
     if mirrored and (options.num_workers or options.num_ps):
-        raise ClusterOptionsError("{mirrored=True} trains in one process over all local GPUs: "
-                                  "use it with {num_workers=0} and {num_ps=0} (a "
-                                  "parameter-server cluster replicates across processes instead)")
+        raise ClusterOptionsError("mirrored=True trains in one process over all local GPUs: "
+                                  "use it with num_workers=0 and num_ps=0 (a "
+                                  "parameter-server cluster replicates across processes instead)",
+                                  "mirrored", "num_workers", "num_ps")
     if not mirrored and options.num_ps < 1:
-        raise ClusterOptionsError("{num_ps} must be at least 1: parameter servers hold the "
-                                  "variables the chief and workers share")
+        raise ClusterOptionsError(f"num_ps={options.num_ps}: must be at least 1, since "
+                                  "parameter servers hold the variables the chief and workers "
+                                  "share", "num_ps")
     if options.num_workers < 0:
-        raise ClusterOptionsError("{num_workers} must be 0 or more")
+        raise ClusterOptionsError(f"num_workers={options.num_workers}: must be 0 or more",
+                                  "num_workers")
 
 
 def run_cluster(options, progress=True, log=print, progress_file=None):
@@ -219,7 +223,7 @@ class _ClusterRun:
     def _check_deadline(self, what):
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise ClusterOptionsError(f"{what} did not finish within "
-                                      f"{{timeout={self.options.timeout:g}}} s")
+                                      f"timeout={self.options.timeout:g} s", "timeout")
 
     def _watch_training(self, line):
         """Poll until the chief has finished training; raise on a failure that ends the run.

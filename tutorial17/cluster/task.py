@@ -299,8 +299,8 @@ def _task_role(mirrored):
         return "local", 0
     if mirrored:
         raise ClusterOptionsError(
-            "{mirrored=True} trains in one process over its local GPUs; unset TF_CONFIG "
-            "(parameter-server tasks replicate across processes instead)")
+            "mirrored=True trains in one process over its local GPUs; unset TF_CONFIG "
+            "(parameter-server tasks replicate across processes instead)", "mirrored")
     return tf_config["task"]["type"], tf_config["task"].get("index", 0)
 
 
