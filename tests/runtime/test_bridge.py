@@ -132,6 +132,21 @@ def test_the_bridged_stack_runs_on_tf_keras():
     assert set(choices.values()) == {"tf_keras"}
 
 
+def test_autograph_leaves_keras_2_alone():
+    # TensorFlow 2.16 skipped `keras` but not `tf_keras`: every layer built in a graph had
+    # tf-keras's internals rewritten first, 13 s before the canned DNN's first step.
+    from tensorflow.python.autograph.core import config
+    from tensorflow.python.autograph.impl import conversion
+
+    keras_2 = pytest.importorskip("tf_keras" if USES_BRIDGE else "keras")
+    assert conversion.is_allowlisted(keras_2.layers.Dense.call)
+    if USES_BRIDGE:  # import tutorial17 added the rule once; a second call adds nothing
+        before = config.CONVERSION_RULES
+        bridge.keep_autograph_out_of_tf_keras(config)
+        after = config.CONVERSION_RULES
+        assert after == before
+
+
 @pytest.mark.slow  # TensorFlow loaded in a second process
 def test_tensorflow_imported_first_with_keras_3_in_use_is_one_line():
     if not USES_BRIDGE:

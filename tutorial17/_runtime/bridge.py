@@ -64,8 +64,25 @@ def start_tensorflow():
     install_estimator_bridge()
     if bridged:
         _refuse_keras_3(tf_root, imported_before)
+        from tensorflow.python.autograph.core import config as autograph_rules  # tf2-only: rules
+
+        keep_autograph_out_of_tf_keras(autograph_rules)
         tf_root.config.list_physical_devices()  # tf2-only: the bridged stack's start-up lines
         _run_first_session(tf_root.compat.v1)
+
+
+def keep_autograph_out_of_tf_keras(rule_module):
+    """Tell autograph to leave tf-keras's own code alone, as TensorFlow 2.17 and later do.
+
+    TensorFlow 2.16's autograph skips the ``keras`` package but not ``tf_keras``, so
+    every Keras 2 layer built in a graph had tf-keras's internals rewritten first: 13 s
+    of start-up before the canned DNN's first step (docs/python-versions.md).
+    ``rule_module`` is TensorFlow's ``tensorflow.python.autograph.core.config``.
+    """
+    rules = rule_module.CONVERSION_RULES
+    if not any(isinstance(rule, rule_module.DoNotConvert) and rule.matches("tf_keras")
+               for rule in rules):
+        rule_module.CONVERSION_RULES = (*rules, rule_module.DoNotConvert("tf_keras"))
 
 
 def _run_first_session(tf):
