@@ -145,6 +145,21 @@ def make_fast_test_input_fn(images, cls, batch_size=BATCH_SIZE):
     return _staged_input_fn(x, y, batch_size, num_epochs=1, shuffle=False, seed=None)
 
 
+def _without_autotune():
+    """Return dataset options that turn tf.data's autotuning off.
+
+    The staged pipeline has nothing to tune (one batch prefetched), and the tuning thread
+    can hold up closing the session: without this, ending a 300-step CNN run waited up to
+    17 s for it, in about half the runs (docs/benchmarks.md).
+    """
+    options = tf.data.Options()
+    if hasattr(options, "autotune"):  # TensorFlow 2 moved the switch
+        options.autotune.enabled = False
+    else:
+        options.experimental_optimization.autotune = False
+    return options
+
+
 def _staged_input_fn(x, y, batch_size, num_epochs, shuffle, seed):
     count = len(x)
 
@@ -155,7 +170,7 @@ def _staged_input_fn(x, y, batch_size, num_epochs, shuffle, seed):
         if shuffle:
             indices = indices.shuffle(count, seed=seed, reshuffle_each_iteration=True)
         indices = indices.repeat(num_epochs).batch(batch_size).prefetch(1)
-        batch = tf.data.make_one_shot_iterator(indices).get_next()
+        batch = tf.data.make_one_shot_iterator(indices.with_options(_without_autotune())).get_next()
         return {"x": tf.gather(images, batch)}, tf.gather(classes, batch)
 
     # Seeds Python's random from the graph seed, as for numpy_input_fn: the CNN's
