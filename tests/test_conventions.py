@@ -110,17 +110,21 @@ def raised_classes(modules):
     (``raise mismatch_error(...)``) name no class: a lower-case name is a value.
     """
     for name, _, tree in modules:
-        functions = [node for node in ast.walk(tree)
-                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        # The innermost function around each raise. ast.walk goes breadth first, so an
+        # inner function comes after the one around it and overwrites its entry (this
+        # needs no end_lineno, which Python 3.7, the TensorFlow 1.15 stack's, lacks).
+        function_of = {}
+        for function in ast.walk(tree):
+            if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                function_of.update((id(node), function.name) for node in ast.walk(function)
+                                   if isinstance(node, ast.Raise))
         for node in ast.walk(tree):
             if not isinstance(node, ast.Raise) or node.exc is None:
                 continue
             dotted = _dotted(node.exc)
             if dotted is None or not dotted.rsplit(".", 1)[-1].lstrip("_")[:1].isupper():
                 continue
-            around = [f for f in functions if f.lineno <= node.lineno <= f.end_lineno]
-            function = max(around, key=lambda f: f.lineno).name if around else None
-            yield name, function, dotted, node.lineno
+            yield name, function_of.get(id(node)), dotted, node.lineno
 
 
 def unjustified_raises(modules):
