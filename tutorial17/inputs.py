@@ -150,7 +150,7 @@ def _without_autotune():
 
     The staged pipeline has nothing to tune (one batch prefetched), and the tuning thread
     can hold up closing the session: without this, ending a 300-step CNN run waited up to
-    17 s for it, in about half the runs (docs/benchmarks.md).
+    17 s for it, in 7 of 21 runs (docs/benchmarks.md).
     """
     options = tf.data.Options()
     if hasattr(options, "autotune"):  # TensorFlow 2 moved the switch
